@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+// mosaic-cli: Mosaic's engine from the command line. The contract (DESIGN.md): machine-readable
+// output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
+#include "core/features/cohort_table.h"
+#include "core/features/feature_schema.h"
+#include "core/model/metrics.h"
+#include "core/model/model_bundle.h"
+#include "core/model/openmp_wait_policy.h"
+#include "core/model/risk_model.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+using namespace mosaic;
+using Json = nlohmann::json;
+
+constexpr int kExitInvalidInput = 1;
+constexpr int kExitUsage = 2;
+
+int reportError(const Error &error)
+{
+    std::cerr << "mosaic-cli: " << error.message() << '\n';
+    return kExitInvalidInput;
+}
+
+struct TableArguments
+{
+    std::string table;
+    std::string idColumn;
+    std::vector<std::string> ignoredColumns;
+};
+
+void addTableOptions(CLI::App &command, TableArguments &arguments)
+{
+    command.add_option("--table", arguments.table, "cohort table (CSV, one row per patient)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    command.add_option("--id", arguments.idColumn, "identifier column (default: the row's line number)");
+    command.add_option("--ignore", arguments.ignoredColumns, "columns to read past");
+}
+
+Result<CohortTable> readTable(const TableArguments &arguments, std::optional<std::string> labelColumn,
+                              bool labelRequired)
+{
+    CohortTableOptions options;
+    if (!arguments.idColumn.empty())
+        options.idColumn = arguments.idColumn;
+    options.labelColumn = std::move(labelColumn);
+    options.labelRequired = labelRequired;
+    options.ignoredColumns = arguments.ignoredColumns;
+    return readCohortTable(arguments.table, options);
+}
+
+Json metricsJson(const BinaryMetrics &metrics)
+{
+    return {{"cases", metrics.cases},
+            {"positives", metrics.positives},
+            {"auroc", metrics.auroc.auroc},
+            {"auroc_ci95", {metrics.auroc.ci95.lower, metrics.auroc.ci95.upper}},
+            {"auroc_standard_error", metrics.auroc.standardError},
+            {"auprc", metrics.auprc},
+            {"brier", metrics.brier},
+            {"calibration_slope", metrics.calibration.slope},
+            {"calibration_intercept", metrics.calibration.intercept}};
+}
+
+// ------------------------------------------------------------------------------------------------ train
+
+struct TrainArguments
+{
+    TableArguments table;
+    std::string label;
+    std::string spec;
+    std::string out;
+    std::string name;
+    std::string outcome;
+    int folds = 5;
+    int repeats = 10;
+    std::uint64_t seed = CrossValidationSettings{}.seed;
+};
+
+int runTrain(const TrainArguments &arguments)
+{
+    auto schema = FeatureSchema::readFile(arguments.spec);
+    if (!schema)
+        return reportError(schema.error());
+    auto table = readTable(arguments.table, arguments.label, true);
+    if (!table)
+        return reportError(table.error());
+
+    TrainingRequest request;
+    request.name = arguments.name.empty() ? arguments.label + " from " + table->sourceName : arguments.name;
+    request.outcome = arguments.outcome.empty() ? arguments.label + " = 1" : arguments.outcome;
+    request.labelColumn = arguments.label;
+    request.validation.folds = arguments.folds;
+    request.validation.repeats = arguments.repeats;
+    request.validation.seed = arguments.seed;
+    // Progress only for a person at a terminal; scripts reading stderr get messages, not counters.
+    TrainingStepProgress progress;
+    if (isatty(fileno(stderr)))
+        progress = [](int done, int total) {
+            std::cerr << "\rmosaic-cli: training " << done << '/' << total << (done == total ? "\n" : "")
+                      << std::flush;
+        };
+    auto bundle = trainRiskModel(*table, *schema, request, {}, progress);
+    if (!bundle)
+        return reportError(bundle.error());
+    if (auto written = bundle->writeFile(arguments.out); !written)
+        return reportError(written.error());
+
+    const ValidationReport &report = *bundle->validation;
+    const Json output = {{"model", bundle->name},
+                         {"bundle", arguments.out},
+                         {"features", bundle->schema.size()},
+                         {"validation",
+                          {{"protocol", report.protocol},
+                           {"folds", report.folds},
+                           {"repeats", report.repeats},
+                           {"seed", report.seed},
+                           {"auroc_sd_across_repeats", report.aurocStandardDeviation},
+                           {"metrics", metricsJson(report.metrics)}}}};
+    std::cout << output.dump(2) << '\n';
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------- predict
+
+struct PredictArguments
+{
+    std::string model;
+    TableArguments table;
+    std::size_t top = 5;
+    std::string format = "csv";
+};
+
+std::string formatNumber(double value, int digits)
+{
+    if (std::isnan(value))
+        return "NA";
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    return text;
+}
+
+int runPredict(const PredictArguments &arguments)
+{
+    auto bundle = ModelBundle::readFile(arguments.model);
+    if (!bundle)
+        return reportError(bundle.error());
+    auto model = RiskModel::fromBundle(std::move(*bundle));
+    if (!model)
+        return reportError(model.error());
+    auto table = readTable(arguments.table, std::nullopt, false);
+    if (!table)
+        return reportError(table.error());
+    auto predictions = model->predict(*table);
+    if (!predictions)
+        return reportError(predictions.error());
+
+    const FeatureSchema &schema = model->bundle().schema;
+    if (arguments.format == "json") {
+        Json rows = Json::array();
+        for (std::size_t row = 0; row < predictions->size(); ++row) {
+            Json prediction = Json::parse(predictionToJson((*predictions)[row], schema, arguments.top));
+            prediction["id"] = table->ids[row];
+            rows.push_back(std::move(prediction));
+        }
+        std::cout << Json{{"model", model->bundle().name}, {"outcome", model->bundle().outcome}, {"predictions", rows}}
+                         .dump(2)
+                  << '\n';
+        return 0;
+    }
+
+    // csv or tsv: one row per patient; each top contribution as "feature=value unit:+0.123".
+    const char separator = arguments.format == "tsv" ? '\t' : ',';
+    std::cout << "id" << separator << "probability";
+    for (std::size_t rank = 1; rank <= arguments.top; ++rank)
+        std::cout << separator << "contribution_" << rank;
+    std::cout << '\n';
+    for (std::size_t row = 0; row < predictions->size(); ++row) {
+        const RiskPrediction &prediction = (*predictions)[row];
+        std::cout << table->ids[row] << separator << formatNumber(prediction.probability, 6);
+        for (const auto &contribution : prediction.topContributions(arguments.top)) {
+            const auto &definition = schema.at(contribution.featureIndex);
+            std::string cell = definition.name + "=" + formatNumber(contribution.value, 6);
+            if (!definition.unit.empty())
+                cell += " " + definition.unit;
+            cell += ":" + std::string(contribution.contribution >= 0 ? "+" : "")
+                + formatNumber(contribution.contribution, 4);
+            std::cout << separator << cell;
+        }
+        std::cout << '\n';
+    }
+    return 0;
+}
+
+// --------------------------------------------------------------------------------------------- validate
+
+struct ValidateArguments
+{
+    std::string model;
+    TableArguments table;
+    std::string label;
+};
+
+int runValidate(const ValidateArguments &arguments)
+{
+    auto bundle = ModelBundle::readFile(arguments.model);
+    if (!bundle)
+        return reportError(bundle.error());
+    auto model = RiskModel::fromBundle(std::move(*bundle));
+    if (!model)
+        return reportError(model.error());
+    auto table = readTable(arguments.table, arguments.label, true);
+    if (!table)
+        return reportError(table.error());
+    auto predictions = model->predict(*table);
+    if (!predictions)
+        return reportError(predictions.error());
+
+    std::vector<double> probabilities;
+    std::vector<int> labels;
+    for (std::size_t row = 0; row < predictions->size(); ++row) {
+        probabilities.push_back((*predictions)[row].probability);
+        labels.push_back(static_cast<int>((*table->labels)(static_cast<Eigen::Index>(row))));
+    }
+    auto metrics = evaluateBinary(probabilities, labels);
+    if (!metrics)
+        return reportError(Error{metrics.error().code, metrics.error().detail, table->sourceName});
+
+    const bool inSample = table->sourceName == model->bundle().trainingSource;
+    const Json output = {{"model", model->bundle().name},
+                         {"table", table->sourceName},
+                         {"label", arguments.label},
+                         {"same_table_as_training", inSample},
+                         {"note", inSample ? "in-sample: the model was trained on this table, so these figures are "
+                                             "optimistic; the bundle's cross-validation report is the honest estimate"
+                                           : "external: the model never saw this table"},
+                         {"metrics", metricsJson(*metrics)}};
+    std::cout << output.dump(2) << '\n';
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    ensurePassiveOpenMpWait(argv);
+
+    CLI::App app{"Mosaic command line: train, predict and validate clinical risk models", "mosaic-cli"};
+    app.set_version_flag("--version", std::string(MOSAIC_VERSION));
+    app.require_subcommand(1);
+
+    TrainArguments train;
+    CLI::App *trainCommand = app.add_subcommand("train", "cross-validate and train a model; write its bundle");
+    addTableOptions(*trainCommand, train.table);
+    trainCommand->add_option("--label", train.label, "outcome column (0/1)")->required();
+    trainCommand->add_option("--spec", train.spec, "feature schema (JSON)")->required()->check(CLI::ExistingFile);
+    trainCommand->add_option("--out", train.out, "model bundle to write")->required();
+    trainCommand->add_option("--name", train.name, "model name shown to clinicians");
+    trainCommand->add_option("--outcome", train.outcome, "what the probability means, in words");
+    trainCommand->add_option("--folds", train.folds, "cross-validation folds")->check(CLI::Range(2, 100));
+    trainCommand->add_option("--repeats", train.repeats, "cross-validation repeats")->check(CLI::Range(1, 1000));
+    trainCommand->add_option("--seed", train.seed, "seed for the folds and the trees");
+
+    PredictArguments predict;
+    CLI::App *predictCommand = app.add_subcommand("predict", "each patient's probability and top contributions");
+    predictCommand->add_option("--model", predict.model, "model bundle")->required()->check(CLI::ExistingFile);
+    addTableOptions(*predictCommand, predict.table);
+    predictCommand->add_option("--top", predict.top, "contributions to list per patient")->check(CLI::Range(0, 1000));
+    predictCommand->add_option("--format", predict.format, "output format")
+        ->check(CLI::IsMember({"csv", "tsv", "json"}));
+
+    ValidateArguments validate;
+    CLI::App *validateCommand = app.add_subcommand("validate", "discrimination and calibration on a labelled table");
+    validateCommand->add_option("--model", validate.model, "model bundle")->required()->check(CLI::ExistingFile);
+    addTableOptions(*validateCommand, validate.table);
+    validateCommand->add_option("--label", validate.label, "outcome column (0/1)")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success &success) {
+        return app.exit(success);
+    } catch (const CLI::ParseError &error) {
+        app.exit(error);
+        return kExitUsage;
+    }
+
+    if (trainCommand->parsed())
+        return runTrain(train);
+    if (predictCommand->parsed())
+        return runPredict(predict);
+    return runValidate(validate);
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/model/model_bundle.h"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace mosaic {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string sha256Hex(std::string_view text)
+{
+    // libsodium asks for sodium_init() before any use; it is idempotent and thread-safe.
+    if (sodium_init() < 0)
+        return {};
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest {};
+    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char *>(text.data()), text.size());
+    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex {};
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    return std::string(hex.data());
+}
+
+std::string objectiveOf(const TrainingParameters &parameters)
+{
+    return parameters.objective == Objective::BinaryLogistic ? "binary:logistic" : "multi:softprob";
+}
+
+Json metricsToJson(const BinaryMetrics &metrics)
+{
+    return { { "cases", metrics.cases }, { "positives", metrics.positives }, { "auroc", metrics.auroc.auroc },
+        { "auroc_standard_error", metrics.auroc.standardError },
+        { "auroc_ci95", { metrics.auroc.ci95.lower, metrics.auroc.ci95.upper } }, { "auprc", metrics.auprc },
+        { "brier", metrics.brier }, { "calibration_slope", metrics.calibration.slope },
+        { "calibration_intercept", metrics.calibration.intercept } };
+}
+
+BinaryMetrics metricsFromJson(const Json &json)
+{
+    BinaryMetrics metrics;
+    metrics.cases = json.at("cases").get<std::size_t>();
+    metrics.positives = json.at("positives").get<std::size_t>();
+    metrics.auroc.auroc = json.at("auroc").get<double>();
+    metrics.auroc.standardError = json.at("auroc_standard_error").get<double>();
+    metrics.auroc.ci95.lower = json.at("auroc_ci95").at(0).get<double>();
+    metrics.auroc.ci95.upper = json.at("auroc_ci95").at(1).get<double>();
+    metrics.auprc = json.at("auprc").get<double>();
+    metrics.brier = json.at("brier").get<double>();
+    metrics.calibration.slope = json.at("calibration_slope").get<double>();
+    metrics.calibration.intercept = json.at("calibration_intercept").get<double>();
+    return metrics;
+}
+
+Json contentToJson(const ModelBundle &bundle)
+{
+    const auto &p = bundle.parameters;
+    Json content = {
+        { "name", bundle.name },
+        { "label_column", bundle.labelColumn },
+        { "outcome", bundle.outcome },
+        { "schema", Json::parse(bundle.schema.toJson()) },
+        { "training",
+            { { "objective", objectiveOf(p) }, { "class_count", p.classCount }, { "rounds", p.rounds },
+                { "learning_rate", p.learningRate }, { "max_depth", p.maxDepth },
+                { "min_child_weight", p.minChildWeight }, { "subsample", p.subsample },
+                { "column_sample", p.columnSample }, { "lambda", p.lambda }, { "seed", p.seed },
+                { "source", bundle.trainingSource }, { "cases", bundle.trainingCases },
+                { "positives", bundle.trainingPositives } } },
+        { "created_at", bundle.createdAt },
+        { "xgboost_model", bundle.xgboostModel },
+    };
+    if (bundle.validation) {
+        const auto &v = *bundle.validation;
+        content["validation"] = { { "protocol", v.protocol }, { "folds", v.folds }, { "repeats", v.repeats },
+            { "seed", v.seed }, { "auroc_sd_across_repeats", v.aurocStandardDeviation },
+            { "metrics", metricsToJson(v.metrics) } };
+    }
+    return content;
+}
+
+// The embedded model must describe the same features as the schema before XGBoost reads it.
+Result<void> checkModelStructure(const ModelBundle &bundle, const std::string &location)
+{
+    const Json model = Json::parse(bundle.xgboostModel, nullptr, false);
+    if (model.is_discarded() || !model.is_object())
+        return fail(ErrorCode::Malformed, "the embedded XGBoost model is not JSON", location);
+    const Json *learner = model.contains("learner") ? &model["learner"] : nullptr;
+    if (!learner || !learner->is_object() || !learner->contains("learner_model_param")
+        || !learner->contains("objective") || !learner->contains("feature_names"))
+        return fail(ErrorCode::Malformed, "the embedded XGBoost model lacks its learner", location);
+    const Json &featureCount = (*learner)["learner_model_param"].value("num_feature", Json());
+    if (!featureCount.is_string() || featureCount.get<std::string>() != std::to_string(bundle.schema.size()))
+        return fail(ErrorCode::IntegrityFailed,
+            "the embedded model's feature count does not match the bundle's "
+                + std::to_string(bundle.schema.size()) + " features",
+            location);
+    const Json &names = (*learner)["feature_names"];
+    if (!names.is_array() || names != Json(bundle.schema.names()))
+        return fail(ErrorCode::IntegrityFailed,
+            "the embedded model's feature names differ from the bundle's schema", location);
+    const Json &objective = (*learner)["objective"].value("name", Json());
+    if (!objective.is_string() || objective.get<std::string>() != objectiveOf(bundle.parameters))
+        return fail(
+            ErrorCode::IntegrityFailed, "the embedded model's objective differs from the bundle's", location);
+    return {};
+}
+
+} // namespace
+
+std::string ModelBundle::toJson() const
+{
+    const Json content = contentToJson(*this);
+    const Json document = { { "format", "mosaic-model-bundle" }, { "format_version", kFormatVersion },
+        { "content", content }, { "content_sha256", sha256Hex(content.dump()) } };
+    return document.dump(1);
+}
+
+Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_view sourceName)
+{
+    const std::string location(sourceName);
+    if (json.size() > kMaxBytes)
+        return fail(ErrorCode::LimitExceeded, "the model bundle is larger than 256 MiB", location);
+    const Json document = Json::parse(json, nullptr, false);
+    if (document.is_discarded() || !document.is_object())
+        return fail(ErrorCode::Malformed, "not a JSON document", location);
+    // nlohmann-json throws on a value of the wrong type; every such case is a malformed bundle.
+    ModelBundle bundle;
+    try {
+        if (document.value("format", "") != "mosaic-model-bundle")
+            return fail(ErrorCode::Malformed, "not a Mosaic model bundle", location);
+        const Json &version = document.value("format_version", Json());
+        if (!version.is_number_integer())
+            return fail(ErrorCode::Malformed, "the bundle has no format version", location);
+        if (version.get<int>() > kFormatVersion)
+            return fail(ErrorCode::Unsupported,
+                "bundle format " + std::to_string(version.get<int>()) + " is newer than this Mosaic reads ("
+                    + std::to_string(kFormatVersion) + ")",
+                location);
+        if (!document.contains("content") || !document["content"].is_object()
+            || !document.contains("content_sha256"))
+            return fail(ErrorCode::Malformed, "the bundle lacks its content or its checksum", location);
+        const Json &content = document["content"];
+        const Json &checksum = document["content_sha256"];
+        if (!checksum.is_string() || checksum.get<std::string>() != sha256Hex(content.dump()))
+            return fail(ErrorCode::IntegrityFailed,
+                "the bundle's SHA-256 does not match its content: it was altered or damaged", location);
+
+        bundle.name = content.at("name").get<std::string>();
+        bundle.labelColumn = content.at("label_column").get<std::string>();
+        bundle.outcome = content.at("outcome").get<std::string>();
+        auto schema = FeatureSchema::fromJson(content.at("schema").dump(), sourceName);
+        if (!schema)
+            return std::unexpected(schema.error());
+        bundle.schema = std::move(*schema);
+        const Json &training = content.at("training");
+        const auto objective = training.at("objective").get<std::string>();
+        if (objective != "binary:logistic" && objective != "multi:softprob")
+            return fail(
+                ErrorCode::Unsupported, "objective '" + objective + "' is not one Mosaic trains", location);
+        auto &p = bundle.parameters;
+        p.objective
+            = objective == "binary:logistic" ? Objective::BinaryLogistic : Objective::MulticlassSoftprob;
+        p.classCount = training.at("class_count").get<int>();
+        p.rounds = training.at("rounds").get<int>();
+        p.learningRate = training.at("learning_rate").get<double>();
+        p.maxDepth = training.at("max_depth").get<int>();
+        p.minChildWeight = training.at("min_child_weight").get<double>();
+        p.subsample = training.at("subsample").get<double>();
+        p.columnSample = training.at("column_sample").get<double>();
+        p.lambda = training.at("lambda").get<double>();
+        p.seed = training.at("seed").get<std::uint64_t>();
+        bundle.trainingSource = training.at("source").get<std::string>();
+        bundle.trainingCases = training.at("cases").get<std::size_t>();
+        bundle.trainingPositives = training.at("positives").get<std::size_t>();
+        bundle.createdAt = content.at("created_at").get<std::string>();
+        bundle.xgboostModel = content.at("xgboost_model").get<std::string>();
+        if (content.contains("validation")) {
+            const Json &v = content["validation"];
+            ValidationReport report;
+            report.protocol = v.at("protocol").get<std::string>();
+            report.folds = v.at("folds").get<int>();
+            report.repeats = v.at("repeats").get<int>();
+            report.seed = v.at("seed").get<std::uint64_t>();
+            report.aurocStandardDeviation = v.at("auroc_sd_across_repeats").get<double>();
+            report.metrics = metricsFromJson(v.at("metrics"));
+            bundle.validation = report;
+        }
+        if (auto structure = checkModelStructure(bundle, location); !structure)
+            return std::unexpected(structure.error());
+    } catch (const Json::exception &error) {
+        return fail(ErrorCode::Malformed, std::string("the bundle's content is incomplete: ") + error.what(),
+            location);
+    }
+    return bundle;
+}
+
+Result<void> ModelBundle::writeFile(const std::filesystem::path &path) const
+{
+    // Write beside the target and rename, so a crash never leaves half a bundle under its name.
+    const std::filesystem::path temporary = path.string() + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return fail(ErrorCode::NotFound, "cannot write the model bundle", path.filename().string());
+        out << toJson();
+        out.flush();
+        if (!out)
+            return fail(
+                ErrorCode::StorageFailure, "writing the model bundle failed", path.filename().string());
+    }
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    if (error)
+        return fail(ErrorCode::StorageFailure, "cannot move the model bundle into place: " + error.message(),
+            path.filename().string());
+    return {};
+}
+
+Result<ModelBundle> ModelBundle::readFile(const std::filesystem::path &path)
+{
+    const std::string name = path.filename().string();
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error)
+        return fail(ErrorCode::NotFound, "cannot read the model bundle: " + error.message(), name);
+    if (size > kMaxBytes)
+        return fail(ErrorCode::LimitExceeded, "the model bundle is larger than 256 MiB", name);
+    std::ifstream in(path, std::ios::binary);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+        return fail(ErrorCode::NotFound, "cannot read the model bundle", name);
+    return fromJson(text, name);
+}
+
+Result<Booster> ModelBundle::loadBooster() const
+{
+    return Booster::load(xgboostModel);
+}
+
+ValidationReport makeValidationReport(const CrossValidationResult &result)
+{
+    ValidationReport report;
+    const auto &s = result.settings;
+    report.protocol = std::to_string(s.repeats) + " x repeated stratified " + std::to_string(s.folds)
+        + "-fold cross-validation, seed " + std::to_string(s.seed)
+        + "; metrics on each repeat's out-of-fold predictions, averaged over repeats";
+    report.folds = s.folds;
+    report.repeats = s.repeats;
+    report.seed = s.seed;
+    report.metrics = result.mean;
+    report.aurocStandardDeviation = result.aurocStandardDeviation;
+    return report;
+}
+
+} // namespace mosaic

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/model/risk_model.h"
+
+#include "core/timestamp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace mosaic {
+
+Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema &schema,
+                                   const TrainingRequest &request, std::stop_token stop,
+                                   const TrainingStepProgress &progress)
+{
+    if (!table.labels)
+        return fail(ErrorCode::InvalidArgument, "the table has no label column", table.sourceName);
+    auto features = table.select(schema);
+    if (!features)
+        return std::unexpected(features.error());
+
+    std::vector<int> labels;
+    std::vector<float> labelValues;
+    labels.reserve(table.rows());
+    for (std::size_t row = 0; row < table.rows(); ++row) {
+        const float label = (*table.labels)(static_cast<Eigen::Index>(row));
+        if (label != 0.0f && label != 1.0f)
+            return fail(ErrorCode::InvalidArgument, "a risk model needs labels 0 or 1; this one is not",
+                        table.sourceName + ", line " + std::to_string(table.lineNumbers[row]));
+        labels.push_back(static_cast<int>(label));
+        labelValues.push_back(label);
+    }
+
+    const int totalSteps = request.validation.folds * request.validation.repeats + 1;
+    auto validation = crossValidateBinary(*features, labels, request.validation, stop, [&](int done, int) {
+        if (progress)
+            progress(done, totalSteps);
+    });
+    if (!validation)
+        return std::unexpected(validation.error());
+
+    const std::vector<std::string> names = schema.names();
+    auto data = DMatrix::fromDense(*features, labelValues, names);
+    if (!data)
+        return std::unexpected(data.error());
+    auto booster = Booster::train(*data, request.validation.training, stop);
+    if (!booster)
+        return std::unexpected(booster.error());
+    auto model = booster->save(ModelFormat::Json);
+    if (!model)
+        return std::unexpected(model.error());
+    if (progress)
+        progress(totalSteps, totalSteps);
+
+    ModelBundle bundle;
+    bundle.name = request.name;
+    bundle.labelColumn = request.labelColumn;
+    bundle.outcome = request.outcome;
+    bundle.schema = schema;
+    bundle.parameters = request.validation.training;
+    bundle.trainingSource = table.sourceName;
+    bundle.trainingCases = table.rows();
+    bundle.trainingPositives = validation->positives;
+    bundle.createdAt = utcTimestampNow();
+    bundle.validation = makeValidationReport(*validation);
+    bundle.xgboostModel = std::move(*model);
+    return bundle;
+}
+
+std::vector<FeatureContribution> RiskPrediction::topContributions(std::size_t count) const
+{
+    std::vector<FeatureContribution> sorted = features;
+    std::ranges::stable_sort(sorted, [](const FeatureContribution &a, const FeatureContribution &b) {
+        return std::abs(a.contribution) > std::abs(b.contribution);
+    });
+    sorted.resize(std::min(count, sorted.size()));
+    return sorted;
+}
+
+RiskModel::RiskModel(ModelBundle bundle, Booster booster)
+    : m_bundle(std::move(bundle))
+    , m_booster(std::move(booster))
+{
+}
+
+Result<RiskModel> RiskModel::fromBundle(ModelBundle bundle)
+{
+    if (bundle.parameters.objective != Objective::BinaryLogistic)
+        return fail(ErrorCode::Unsupported, "a risk model must be binary; '" + bundle.name + "' is not");
+    auto booster = bundle.loadBooster();
+    if (!booster)
+        return std::unexpected(booster.error());
+    return RiskModel(std::move(bundle), std::move(*booster));
+}
+
+Result<RiskPrediction> RiskModel::predict(const FeatureVector &features) const
+{
+    const FeatureSchema &schema = m_bundle.schema;
+    RowMatrixXf row = RowMatrixXf::Constant(1, static_cast<Eigen::Index>(schema.size()),
+                                            std::numeric_limits<float>::quiet_NaN());
+    std::vector<std::vector<Provenance>> provenance(1, std::vector<Provenance>(schema.size()));
+    for (std::size_t i = 0; i < schema.size(); ++i) {
+        const auto index = features.schema().indexOf(schema.at(i).name);
+        if (!index)
+            continue;
+        row(0, static_cast<Eigen::Index>(i)) = static_cast<float>(features.value(*index));
+        provenance[0][i] = features.provenance(*index);
+    }
+    auto predictions = predictMatrix(row, provenance);
+    if (!predictions)
+        return std::unexpected(predictions.error());
+    return std::move(predictions->front());
+}
+
+Result<std::vector<RiskPrediction>> RiskModel::predict(const CohortTable &table) const
+{
+    auto features = table.select(m_bundle.schema);
+    if (!features)
+        return std::unexpected(features.error());
+    std::vector<std::vector<Provenance>> provenance(table.rows());
+    for (std::size_t row = 0; row < table.rows(); ++row)
+        for (const auto &definition : m_bundle.schema.definitions())
+            provenance[row].push_back({table.sourceName, "line " + std::to_string(table.lineNumbers[row])
+                                                             + ", column '" + definition.name + "'"});
+    return predictMatrix(*features, provenance);
+}
+
+Result<std::vector<RiskPrediction>> RiskModel::predictMatrix(
+    const RowMatrixXf &features, const std::vector<std::vector<Provenance>> &provenance) const
+{
+    const FeatureSchema &schema = m_bundle.schema;
+    const std::vector<std::string> names = schema.names();
+    auto data = DMatrix::fromDense(features, {}, names);
+    if (!data)
+        return std::unexpected(data.error());
+    auto probabilities = m_booster.predictProbabilities(*data);
+    if (!probabilities)
+        return std::unexpected(probabilities.error());
+    auto margins = m_booster.predictMargin(*data);
+    if (!margins)
+        return std::unexpected(margins.error());
+    auto shap = m_booster.contributions(*data);
+    if (!shap)
+        return std::unexpected(shap.error());
+
+    std::vector<RiskPrediction> predictions(static_cast<std::size_t>(features.rows()));
+    for (std::size_t row = 0; row < predictions.size(); ++row) {
+        RiskPrediction &prediction = predictions[row];
+        const auto r = static_cast<Eigen::Index>(row);
+        prediction.probability = (*probabilities)(r, 0);
+        prediction.margin = (*margins)(r, 0);
+        prediction.baseMargin = shap->bias(row);
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            FeatureContribution contribution;
+            contribution.featureIndex = i;
+            contribution.value = features(r, static_cast<Eigen::Index>(i));
+            contribution.contribution = shap->at(row, 0, i);
+            contribution.provenance = provenance[row][i];
+            prediction.features.push_back(std::move(contribution));
+        }
+        for (Modality modality : {Modality::Imaging, Modality::Genomics, Modality::Records}) {
+            ModalityContribution total{modality, 0.0, 0, 0};
+            for (const auto &contribution : prediction.features) {
+                if (schema.at(contribution.featureIndex).modality != modality)
+                    continue;
+                ++total.featuresInModel;
+                total.featuresPresent += std::isnan(contribution.value) ? 0 : 1;
+                total.contribution += contribution.contribution;
+            }
+            if (total.featuresInModel > 0)
+                prediction.modalities.push_back(total);
+        }
+    }
+    return predictions;
+}
+
+} // namespace mosaic
+
+#include <nlohmann/json.hpp>
+
+namespace mosaic {
+
+std::string predictionToJson(const RiskPrediction &prediction, const FeatureSchema &schema, std::size_t top)
+{
+    nlohmann::json modalities = nlohmann::json::array();
+    for (const auto &modality : prediction.modalities)
+        modalities.push_back({{"modality", modalityName(modality.modality)},
+                              {"contribution", modality.contribution},
+                              {"features_present", modality.featuresPresent},
+                              {"features_in_model", modality.featuresInModel}});
+    nlohmann::json contributions = nlohmann::json::array();
+    for (const auto &feature : prediction.topContributions(top == 0 ? prediction.features.size() : top)) {
+        const auto &definition = schema.at(feature.featureIndex);
+        contributions.push_back({{"feature", definition.name},
+                                 {"unit", definition.unit},
+                                 {"value", std::isnan(feature.value) ? nlohmann::json() : nlohmann::json(feature.value)},
+                                 {"contribution", feature.contribution},
+                                 {"source", feature.provenance.source},
+                                 {"location", feature.provenance.location}});
+    }
+    return nlohmann::json{{"probability", prediction.probability},
+                          {"margin", prediction.margin},
+                          {"base_margin", prediction.baseMargin},
+                          {"modalities", modalities},
+                          {"contributions", contributions}}
+        .dump();
+}
+
+} // namespace mosaic

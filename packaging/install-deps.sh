@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs every Debian 12 package Mosaic needs to build, test and run. Idempotent: it installs
+# only what is missing and prints what that is. Runs apt-get as root, or through sudo otherwise.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    build-essential cmake ninja-build pkg-config git
+    # Qt 6.4: Widgets, Charts, Concurrent, Test, PrintSupport (all in qt6-base-dev but Charts),
+    # the offscreen and xcb platform plugins, and the OpenGL modules and GL headers that the
+    # CMake configs of Qt6Gui and Qt6Charts require
+    qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev libvulkan-dev fonts-dejavu-core
+    # the core's domain libraries
+    libeigen3-dev libdcmtk-dev libhts-dev libnifti2-dev libsqlite3-dev nlohmann-json3-dev
+    libcli11-dev libsodium-dev
+    # XGBoost: its CMake config points at /usr/bin/xgboost, which only the xgboost package ships
+    libxgboost-dev xgboost
+    # benchmarks and the display for GUI tests and screenshots
+    libbenchmark-dev xvfb xauth
+    # peer tools the tests compare against
+    bcftools plink2 python3 python3-xgboost python3-pydicom
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: every package is already installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
