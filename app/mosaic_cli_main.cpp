@@ -16,9 +16,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -50,8 +49,8 @@ void addTableOptions(CLI::App &command, TableArguments &arguments)
     command.add_option("--ignore", arguments.ignoredColumns, "columns to read past");
 }
 
-Result<CohortTable> readTable(const TableArguments &arguments, std::optional<std::string> labelColumn,
-                              bool labelRequired)
+Result<CohortTable> readTable(
+    const TableArguments &arguments, std::optional<std::string> labelColumn, bool labelRequired)
 {
     CohortTableOptions options;
     if (!arguments.idColumn.empty())
@@ -64,15 +63,11 @@ Result<CohortTable> readTable(const TableArguments &arguments, std::optional<std
 
 Json metricsJson(const BinaryMetrics &metrics)
 {
-    return {{"cases", metrics.cases},
-            {"positives", metrics.positives},
-            {"auroc", metrics.auroc.auroc},
-            {"auroc_ci95", {metrics.auroc.ci95.lower, metrics.auroc.ci95.upper}},
-            {"auroc_standard_error", metrics.auroc.standardError},
-            {"auprc", metrics.auprc},
-            {"brier", metrics.brier},
-            {"calibration_slope", metrics.calibration.slope},
-            {"calibration_intercept", metrics.calibration.intercept}};
+    return { { "cases", metrics.cases }, { "positives", metrics.positives }, { "auroc", metrics.auroc.auroc },
+        { "auroc_ci95", { metrics.auroc.ci95.lower, metrics.auroc.ci95.upper } },
+        { "auroc_standard_error", metrics.auroc.standardError }, { "auprc", metrics.auprc },
+        { "brier", metrics.brier }, { "calibration_slope", metrics.calibration.slope },
+        { "calibration_intercept", metrics.calibration.intercept } };
 }
 
 // ------------------------------------------------------------------------------------------------ train
@@ -87,7 +82,7 @@ struct TrainArguments
     std::string outcome;
     int folds = 5;
     int repeats = 10;
-    std::uint64_t seed = CrossValidationSettings{}.seed;
+    std::uint64_t seed = CrossValidationSettings {}.seed;
 };
 
 int runTrain(const TrainArguments &arguments)
@@ -120,16 +115,12 @@ int runTrain(const TrainArguments &arguments)
         return reportError(written.error());
 
     const ValidationReport &report = *bundle->validation;
-    const Json output = {{"model", bundle->name},
-                         {"bundle", arguments.out},
-                         {"features", bundle->schema.size()},
-                         {"validation",
-                          {{"protocol", report.protocol},
-                           {"folds", report.folds},
-                           {"repeats", report.repeats},
-                           {"seed", report.seed},
-                           {"auroc_sd_across_repeats", report.aurocStandardDeviation},
-                           {"metrics", metricsJson(report.metrics)}}}};
+    const Json output
+        = { { "model", bundle->name }, { "bundle", arguments.out }, { "features", bundle->schema.size() },
+              { "validation",
+                  { { "protocol", report.protocol }, { "folds", report.folds }, { "repeats", report.repeats },
+                      { "seed", report.seed }, { "auroc_sd_across_repeats", report.aurocStandardDeviation },
+                      { "metrics", metricsJson(report.metrics) } } } };
     std::cout << output.dump(2) << '\n';
     return 0;
 }
@@ -176,9 +167,9 @@ int runPredict(const PredictArguments &arguments)
             prediction["id"] = table->ids[row];
             rows.push_back(std::move(prediction));
         }
-        std::cout << Json{{"model", model->bundle().name}, {"outcome", model->bundle().outcome}, {"predictions", rows}}
-                         .dump(2)
-                  << '\n';
+        std::cout << Json {
+            { "model", model->bundle().name }, { "outcome", model->bundle().outcome }, { "predictions", rows }
+        }.dump(2) << '\n';
         return 0;
     }
 
@@ -237,17 +228,16 @@ int runValidate(const ValidateArguments &arguments)
     }
     auto metrics = evaluateBinary(probabilities, labels);
     if (!metrics)
-        return reportError(Error{metrics.error().code, metrics.error().detail, table->sourceName});
+        return reportError(Error { metrics.error().code, metrics.error().detail, table->sourceName });
 
     const bool inSample = table->sourceName == model->bundle().trainingSource;
-    const Json output = {{"model", model->bundle().name},
-                         {"table", table->sourceName},
-                         {"label", arguments.label},
-                         {"same_table_as_training", inSample},
-                         {"note", inSample ? "in-sample: the model was trained on this table, so these figures are "
-                                             "optimistic; the bundle's cross-validation report is the honest estimate"
-                                           : "external: the model never saw this table"},
-                         {"metrics", metricsJson(*metrics)}};
+    const Json output = { { "model", model->bundle().name }, { "table", table->sourceName },
+        { "label", arguments.label }, { "same_table_as_training", inSample },
+        { "note",
+            inSample ? "in-sample: the model was trained on this table, so these figures are "
+                       "optimistic; the bundle's cross-validation report is the honest estimate"
+                     : "external: the model never saw this table" },
+        { "metrics", metricsJson(*metrics) } };
     std::cout << output.dump(2) << '\n';
     return 0;
 }
@@ -258,33 +248,44 @@ int main(int argc, char **argv)
 {
     ensurePassiveOpenMpWait(argv);
 
-    CLI::App app{"Mosaic command line: train, predict and validate clinical risk models", "mosaic-cli"};
+    CLI::App app { "Mosaic command line: train, predict and validate clinical risk models", "mosaic-cli" };
     app.set_version_flag("--version", std::string(MOSAIC_VERSION));
     app.require_subcommand(1);
 
     TrainArguments train;
-    CLI::App *trainCommand = app.add_subcommand("train", "cross-validate and train a model; write its bundle");
+    CLI::App *trainCommand
+        = app.add_subcommand("train", "cross-validate and train a model; write its bundle");
     addTableOptions(*trainCommand, train.table);
     trainCommand->add_option("--label", train.label, "outcome column (0/1)")->required();
-    trainCommand->add_option("--spec", train.spec, "feature schema (JSON)")->required()->check(CLI::ExistingFile);
+    trainCommand->add_option("--spec", train.spec, "feature schema (JSON)")
+        ->required()
+        ->check(CLI::ExistingFile);
     trainCommand->add_option("--out", train.out, "model bundle to write")->required();
     trainCommand->add_option("--name", train.name, "model name shown to clinicians");
     trainCommand->add_option("--outcome", train.outcome, "what the probability means, in words");
     trainCommand->add_option("--folds", train.folds, "cross-validation folds")->check(CLI::Range(2, 100));
-    trainCommand->add_option("--repeats", train.repeats, "cross-validation repeats")->check(CLI::Range(1, 1000));
+    trainCommand->add_option("--repeats", train.repeats, "cross-validation repeats")
+        ->check(CLI::Range(1, 1000));
     trainCommand->add_option("--seed", train.seed, "seed for the folds and the trees");
 
     PredictArguments predict;
-    CLI::App *predictCommand = app.add_subcommand("predict", "each patient's probability and top contributions");
-    predictCommand->add_option("--model", predict.model, "model bundle")->required()->check(CLI::ExistingFile);
+    CLI::App *predictCommand
+        = app.add_subcommand("predict", "each patient's probability and top contributions");
+    predictCommand->add_option("--model", predict.model, "model bundle")
+        ->required()
+        ->check(CLI::ExistingFile);
     addTableOptions(*predictCommand, predict.table);
-    predictCommand->add_option("--top", predict.top, "contributions to list per patient")->check(CLI::Range(0, 1000));
+    predictCommand->add_option("--top", predict.top, "contributions to list per patient")
+        ->check(CLI::Range(0, 1000));
     predictCommand->add_option("--format", predict.format, "output format")
-        ->check(CLI::IsMember({"csv", "tsv", "json"}));
+        ->check(CLI::IsMember({ "csv", "tsv", "json" }));
 
     ValidateArguments validate;
-    CLI::App *validateCommand = app.add_subcommand("validate", "discrimination and calibration on a labelled table");
-    validateCommand->add_option("--model", validate.model, "model bundle")->required()->check(CLI::ExistingFile);
+    CLI::App *validateCommand
+        = app.add_subcommand("validate", "discrimination and calibration on a labelled table");
+    validateCommand->add_option("--model", validate.model, "model bundle")
+        ->required()
+        ->check(CLI::ExistingFile);
     addTableOptions(*validateCommand, validate.table);
     validateCommand->add_option("--label", validate.label, "outcome column (0/1)")->required();
 

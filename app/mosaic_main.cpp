@@ -22,8 +22,8 @@ std::filesystem::path resourceDirectory()
 {
     if (const QByteArray overridden = qgetenv("MOSAIC_RESOURCE_DIR"); !overridden.isEmpty())
         return overridden.toStdString();
-    const std::filesystem::path installed =
-        QDir(QCoreApplication::applicationDirPath()).absoluteFilePath("../share/mosaic").toStdString();
+    const std::filesystem::path installed
+        = QDir(QCoreApplication::applicationDirPath()).absoluteFilePath("../share/mosaic").toStdString();
     if (std::filesystem::exists(installed / "demo"))
         return installed;
     return MOSAIC_SOURCE_RESOURCE_DIR;
@@ -41,20 +41,20 @@ int main(int argc, char **argv)
     QApplication::setApplicationVersion(QStringLiteral(MOSAIC_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Mosaic: clinical decision support for personalized medicine"));
+    parser.setApplicationDescription(
+        QStringLiteral("Mosaic: clinical decision support for personalized medicine"));
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption demo(QStringLiteral("demo"),
-                            QStringLiteral("Open the demo workspace (299 real heart-failure patients), building it "
-                                           "on first use."));
-    QCommandLineOption workspaceOption(QStringLiteral("workspace"), QStringLiteral("Workspace database to open."),
-                                       QStringLiteral("path"));
-    QCommandLineOption select(QStringLiteral("select"), QStringLiteral("Patient to show once the workspace is open."),
-                              QStringLiteral("id"));
+        QStringLiteral("Open the demo workspace (299 real heart-failure patients), building it "
+                       "on first use."));
+    QCommandLineOption workspaceOption(
+        QStringLiteral("workspace"), QStringLiteral("Workspace database to open."), QStringLiteral("path"));
+    QCommandLineOption select(QStringLiteral("select"),
+        QStringLiteral("Patient to show once the workspace is open."), QStringLiteral("id"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Save a picture of the window to this PNG file, then quit."),
-                                  QStringLiteral("png"));
-    parser.addOptions({demo, workspaceOption, select, screenshot});
+        QStringLiteral("Save a picture of the window to this PNG file, then quit."), QStringLiteral("png"));
+    parser.addOptions({ demo, workspaceOption, select, screenshot });
     parser.process(application);
 
     std::filesystem::path workspacePath;
@@ -64,9 +64,9 @@ int main(int argc, char **argv)
         auto dataDirectory = mosaic::defaultDataDirectory();
         if (!dataDirectory) {
             QMessageBox::critical(nullptr, QStringLiteral("Mosaic"),
-                                  QStringLiteral("Mosaic cannot tell where to keep its data: %1\nSet MOSAIC_DATA_DIR "
-                                                 "or start it with --workspace.")
-                                      .arg(QString::fromStdString(dataDirectory.error().message())));
+                QStringLiteral("Mosaic cannot tell where to keep its data: %1\nSet MOSAIC_DATA_DIR "
+                               "or start it with --workspace.")
+                    .arg(QString::fromStdString(dataDirectory.error().message())));
             return 1;
         }
         workspacePath = *dataDirectory / (parser.isSet(demo) ? "demo-workspace.sqlite" : "workspace.sqlite");

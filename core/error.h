@@ -11,28 +11,25 @@
 namespace mosaic {
 
 enum class ErrorCode {
-    NotFound,        // a file, column, patient or model that should be there is not
-    Malformed,       // input that breaks its format's rules
-    Unsupported,     // valid input that Mosaic does not handle (yet)
-    LimitExceeded,   // input larger than a configured safety limit
+    NotFound, // a file, column, patient or model that should be there is not
+    Malformed, // input that breaks its format's rules
+    Unsupported, // valid input that Mosaic does not handle (yet)
+    LimitExceeded, // input larger than a configured safety limit
     IntegrityFailed, // a hash or signature does not match; stored data is damaged
-    ModelFailure,    // XGBoost refused an operation; detail carries its message
+    ModelFailure, // XGBoost refused an operation; detail carries its message
     InvalidArgument, // a caller asked for something impossible (k-fold with k > cases, ...)
-    StorageFailure,  // the workspace database refused a read or write
-    Cancelled,       // the user stopped a long-running job
+    StorageFailure, // the workspace database refused a read or write
+    Cancelled, // the user stopped a long-running job
 };
 
 struct Error
 {
     ErrorCode code = ErrorCode::Malformed;
-    std::string detail;   // what is wrong, e.g. "cell is not a number: 'abc'"
+    std::string detail; // what is wrong, e.g. "cell is not a number: 'abc'"
     std::string location; // where, e.g. "cohort.csv, line 12, column 'Sodium'"; may be empty
 
     // "cohort.csv, line 12, column 'Sodium': cell is not a number: 'abc'"
-    [[nodiscard]] std::string message() const
-    {
-        return location.empty() ? detail : location + ": " + detail;
-    }
+    [[nodiscard]] std::string message() const { return location.empty() ? detail : location + ": " + detail; }
 };
 
 [[nodiscard]] constexpr std::string_view errorCodeName(ErrorCode code)
@@ -51,13 +48,13 @@ struct Error
     return "error";
 }
 
-template <typename T>
-using Result = std::expected<T, Error>;
+template <typename T> using Result = std::expected<T, Error>;
 
 // Shorthand for the failure branch: `return fail(ErrorCode::Malformed, "...", where);`
-[[nodiscard]] inline std::unexpected<Error> fail(ErrorCode code, std::string detail, std::string location = {})
+[[nodiscard]] inline std::unexpected<Error> fail(
+    ErrorCode code, std::string detail, std::string location = {})
 {
-    return std::unexpected(Error{code, std::move(detail), std::move(location)});
+    return std::unexpected(Error { code, std::move(detail), std::move(location) });
 }
 
 } // namespace mosaic

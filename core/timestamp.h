@@ -13,7 +13,7 @@ namespace mosaic {
 [[nodiscard]] inline std::string utcTimestamp(std::chrono::system_clock::time_point when)
 {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-    std::tm parts{};
+    std::tm parts {};
 #ifdef _WIN32
     gmtime_s(&parts, &seconds);
 #else

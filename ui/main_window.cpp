@@ -51,7 +51,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_worklist->horizontalHeader()->setStretchLastSection(true);
     m_worklist->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     connect(m_worklist->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this] { showSelectedPatient(); });
+        [this] { showSelectedPatient(); });
 
     auto *worklistPane = new QWidget(this);
     auto *worklistLayout = new QVBoxLayout(worklistPane);
@@ -66,7 +66,7 @@ MainWindow::MainWindow(QWidget *parent)
     splitter->addWidget(m_patientPage);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 4);
-    splitter->setSizes({330, 1070});
+    splitter->setSizes({ 330, 1070 });
     setCentralWidget(splitter);
 
     createMenus();
@@ -87,18 +87,18 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Mosaic"), this, [this] {
         QMessageBox::about(this, tr("About Mosaic"),
-                           tr("<p><b>Mosaic</b> %1</p><p>Clinical decision support for personalized medicine: "
-                              "interpretable, validated models over images, genotype and records.</p>"
-                              "<p>For research use. Mosaic is not a certified medical device; its predictions "
-                              "support, and never replace, a clinician's judgement.</p>")
-                               .arg(QApplication::applicationVersion()));
+            tr("<p><b>Mosaic</b> %1</p><p>Clinical decision support for personalized medicine: "
+               "interpretable, validated models over images, genotype and records.</p>"
+               "<p>For research use. Mosaic is not a certified medical device; its predictions "
+               "support, and never replace, a clinician's judgement.</p>")
+                .arg(QApplication::applicationVersion()));
     });
 }
 
 void MainWindow::chooseWorkspace()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Workspace"), QString(),
-                                                      tr("Mosaic workspaces (*.sqlite);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Workspace"), QString(), tr("Mosaic workspaces (*.sqlite);;All files (*)"));
     if (!path.isEmpty())
         openWorkspace(path.toStdString());
 }
@@ -139,8 +139,8 @@ bool MainWindow::openWorkspace(const std::filesystem::path &path)
     std::vector<WorklistEntry> entries;
     entries.reserve(patients->size());
     for (const auto &patient : *patients) {
-        WorklistEntry entry{patient.id, QString::fromStdString(patient.externalId),
-                            QString::fromStdString(patient.source), std::nullopt};
+        WorklistEntry entry { patient.id, QString::fromStdString(patient.externalId),
+            QString::fromStdString(patient.source), std::nullopt };
         if (auto predictions = workspace->predictions(patient.id); predictions && !predictions->empty())
             entry.probability = predictions->back().probability;
         entries.push_back(std::move(entry));
@@ -162,8 +162,8 @@ bool MainWindow::openWorkspace(const std::filesystem::path &path)
 
 void MainWindow::openDemoWorkspace(const std::filesystem::path &path, const DemoResources &resources)
 {
-    auto *progress = new QProgressDialog(tr("Preparing the demo workspace: cross-validating the model..."),
-                                         QString(), 0, 0, this);
+    auto *progress = new QProgressDialog(
+        tr("Preparing the demo workspace: cross-validating the model..."), QString(), 0, 0, this);
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(500);
 

@@ -5,8 +5,7 @@ namespace mosaic {
 
 PatientListModel::PatientListModel(QObject *parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void PatientListModel::setEntries(std::vector<WorklistEntry> entries)
 {
@@ -39,8 +38,9 @@ QVariant PatientListModel::data(const QModelIndex &index, int role) const
         break;
     case RiskColumn:
         if (role == Qt::DisplayRole)
-            return entry.probability ? QString::number(*entry.probability * 100.0, 'f', 0) + QStringLiteral(" %")
-                                     : tr("no prediction");
+            return entry.probability
+                ? QString::number(*entry.probability * 100.0, 'f', 0) + QStringLiteral(" %")
+                : tr("no prediction");
         if (role == SortRole)
             return entry.probability ? QVariant(*entry.probability) : QVariant(-1.0);
         if (role == Qt::TextAlignmentRole)

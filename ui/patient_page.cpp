@@ -122,8 +122,9 @@ void PatientPage::showValidation()
     }
     const ModelBundle &bundle = m_model->bundle();
     if (!bundle.validation) {
-        m_validation->setText(tr("%1\nThis model carries no validation report: treat its predictions as untested.")
-                                  .arg(QString::fromStdString(bundle.name)));
+        m_validation->setText(
+            tr("%1\nThis model carries no validation report: treat its predictions as untested.")
+                .arg(QString::fromStdString(bundle.name)));
         return;
     }
     const ValidationReport &report = *bundle.validation;
@@ -140,16 +141,18 @@ void PatientPage::showValidation()
             .arg(report.repeats)
             .arg(report.folds)
             .arg(decimal(m.auroc.auroc), decimal(m.auroc.ci95.lower), decimal(m.auroc.ci95.upper),
-                 decimal(m.auprc),
-                 decimal(static_cast<double>(m.positives) / static_cast<double>(std::max<std::size_t>(1, m.cases))),
-                 decimal(m.brier, 3), decimal(m.calibration.slope), decimal(m.calibration.intercept)));
+                decimal(m.auprc),
+                decimal(static_cast<double>(m.positives)
+                    / static_cast<double>(std::max<std::size_t>(1, m.cases))),
+                decimal(m.brier, 3), decimal(m.calibration.slope), decimal(m.calibration.intercept)));
 }
 
 void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId)
 {
     auto patient = workspace.patient(patientId);
     if (!patient) {
-        showMessage(tr("This patient could not be read: %1").arg(QString::fromStdString(patient.error().message())));
+        showMessage(
+            tr("This patient could not be read: %1").arg(QString::fromStdString(patient.error().message())));
         return;
     }
     showMessage(tr("Patient %1").arg(QString::fromStdString(patient->externalId)));
@@ -168,7 +171,8 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
     }
     auto prediction = m_model->predict(*features);
     if (!prediction) {
-        m_risk->setText(tr("The model could not predict: %1").arg(QString::fromStdString(prediction.error().message())));
+        m_risk->setText(
+            tr("The model could not predict: %1").arg(QString::fromStdString(prediction.error().message())));
         return;
     }
     m_prediction = *prediction;
@@ -176,15 +180,16 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
 
     const std::size_t missing = features->missingCount();
     m_risk->setText(tr("Risk of %1: %2").arg(outcome, percent(prediction->probability))
-                    + (missing > 0 ? tr("  (%n feature(s) missing)", nullptr, static_cast<int>(missing)) : QString()));
+        + (missing > 0 ? tr("  (%n feature(s) missing)", nullptr, static_cast<int>(missing)) : QString()));
     if (patient->source == bundle.trainingSource) {
-        m_inSampleNotice->setText(tr("This patient is in the model's training cohort, so this prediction is in-sample "
-                                     "and optimistic. The cross-validated figures are the honest estimate."));
+        m_inSampleNotice->setText(
+            tr("This patient is in the model's training cohort, so this prediction is in-sample "
+               "and optimistic. The cross-validated figures are the honest estimate."));
         m_inSampleNotice->show();
     }
 
     QStringList modalityLines;
-    for (Modality modality : {Modality::Imaging, Modality::Genomics, Modality::Records}) {
+    for (Modality modality : { Modality::Imaging, Modality::Genomics, Modality::Records }) {
         QString name = QString::fromStdString(std::string(modalityName(modality)));
         name[0] = name[0].toUpper();
         const auto it = std::ranges::find(prediction->modalities, modality, &ModalityContribution::modality);
@@ -192,8 +197,9 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
             modalityLines << tr("%1: not used by this model").arg(name);
         else
             modalityLines << tr("%1: %2 log-odds (%3 of %4 features present)")
-                                 .arg(name, (it->contribution >= 0 ? QStringLiteral("+") : QString())
-                                                + decimal(it->contribution))
+                                 .arg(name,
+                                     (it->contribution >= 0 ? QStringLiteral("+") : QString())
+                                         + decimal(it->contribution))
                                  .arg(it->featuresPresent)
                                  .arg(it->featuresInModel);
     }
@@ -202,22 +208,23 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
     m_waterfall->showPrediction(*prediction, bundle.schema, outcome);
 
     m_evidence->setHorizontalHeaderLabels(
-        {tr("Feature"), tr("Value"), tr("Unit"), tr("Contribution (log-odds)"), tr("Evidence")});
+        { tr("Feature"), tr("Value"), tr("Unit"), tr("Contribution (log-odds)"), tr("Evidence") });
     for (const auto &contribution : prediction->topContributions(prediction->features.size())) {
         const FeatureDefinition &definition = bundle.schema.at(contribution.featureIndex);
         auto *name = new QStandardItem(QString::fromStdString(displayName(definition)));
         name->setToolTip(tr("Column '%1'").arg(QString::fromStdString(definition.name)));
-        auto *value = new QStandardItem(std::isnan(contribution.value) ? tr("missing")
-                                                                       : QString::number(contribution.value, 'g', 7));
+        auto *value = new QStandardItem(
+            std::isnan(contribution.value) ? tr("missing") : QString::number(contribution.value, 'g', 7));
         auto *unit = new QStandardItem(QString::fromStdString(displayUnit(definition.unit)));
         auto *shap = new QStandardItem((contribution.contribution >= 0 ? QStringLiteral("+") : QString())
-                                       + QString::number(contribution.contribution, 'f', 3));
-        shap->setForeground(contribution.contribution >= 0 ? QColor(0xc0, 0x39, 0x2b) : QColor(0x28, 0x74, 0xa6));
-        auto *evidence = new QStandardItem(QString::fromStdString(contribution.provenance.source) + QStringLiteral(", ")
-                                           + QString::fromStdString(contribution.provenance.location));
+            + QString::number(contribution.contribution, 'f', 3));
+        shap->setForeground(
+            contribution.contribution >= 0 ? QColor(0xc0, 0x39, 0x2b) : QColor(0x28, 0x74, 0xa6));
+        auto *evidence = new QStandardItem(QString::fromStdString(contribution.provenance.source)
+            + QStringLiteral(", ") + QString::fromStdString(contribution.provenance.location));
         value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         shap->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        m_evidence->appendRow({name, value, unit, shap, evidence});
+        m_evidence->appendRow({ name, value, unit, shap, evidence });
     }
     m_evidenceView->resizeColumnsToContents();
 }

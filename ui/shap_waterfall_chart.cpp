@@ -37,8 +37,8 @@ double logistic(double logOdds)
 
 } // namespace
 
-std::vector<WaterfallBar> waterfallBars(const RiskPrediction &prediction, const FeatureSchema &schema,
-                                        std::size_t top)
+std::vector<WaterfallBar> waterfallBars(
+    const RiskPrediction &prediction, const FeatureSchema &schema, std::size_t top)
 {
     const std::vector<FeatureContribution> largest = prediction.topContributions(top);
     double remaining = 0.0;
@@ -51,18 +51,19 @@ std::vector<WaterfallBar> waterfallBars(const RiskPrediction &prediction, const 
     double position = prediction.baseMargin;
     const std::size_t others = prediction.features.size() - largest.size();
     if (others > 0) {
-        bars.push_back({QObject::tr("%n other feature(s)   %1", nullptr, static_cast<int>(others))
-                            .arg(signedLogOdds(remaining)),
-                        position, position + remaining, std::nullopt});
+        bars.push_back({ QObject::tr("%n other feature(s)   %1", nullptr, static_cast<int>(others))
+                             .arg(signedLogOdds(remaining)),
+            position, position + remaining, std::nullopt });
         position += remaining;
     }
     for (auto it = largest.rbegin(); it != largest.rend(); ++it) {
         const FeatureDefinition &definition = schema.at(it->featureIndex);
-        QString label = QString::fromStdString(displayName(definition)) + QStringLiteral(" = ") + formatValue(it->value);
+        QString label = QString::fromStdString(displayName(definition)) + QStringLiteral(" = ")
+            + formatValue(it->value);
         if (!definition.unit.empty() && !std::isnan(it->value))
             label += QStringLiteral(" ") + QString::fromStdString(displayUnit(definition.unit));
         label += QStringLiteral("   ") + signedLogOdds(it->contribution);
-        bars.push_back({label, position, position + it->contribution, it->featureIndex});
+        bars.push_back({ label, position, position + it->contribution, it->featureIndex });
         position += it->contribution;
     }
     return bars;
@@ -87,8 +88,8 @@ void ShapWaterfallChart::clear()
     setChart(chart); // the view owns and deletes the previous chart
 }
 
-void ShapWaterfallChart::showPrediction(const RiskPrediction &prediction, const FeatureSchema &schema,
-                                        const QString &outcome, std::size_t top)
+void ShapWaterfallChart::showPrediction(
+    const RiskPrediction &prediction, const FeatureSchema &schema, const QString &outcome, std::size_t top)
 {
     m_bars = waterfallBars(prediction, schema, top);
 
@@ -97,8 +98,8 @@ void ShapWaterfallChart::showPrediction(const RiskPrediction &prediction, const 
     double lowest = prediction.baseMargin;
     double highest = prediction.baseMargin;
     for (const auto &bar : m_bars) {
-        lowest = std::min({lowest, bar.start, bar.end});
-        highest = std::max({highest, bar.start, bar.end});
+        lowest = std::min({ lowest, bar.start, bar.end });
+        highest = std::max({ highest, bar.start, bar.end });
     }
     const double padding = std::max(0.25, 0.08 * (highest - lowest));
     const double axisMinimum = lowest - padding;
@@ -133,7 +134,7 @@ void ShapWaterfallChart::showPrediction(const RiskPrediction &prediction, const 
     const double baseline = logistic(prediction.baseMargin);
     chart->setTitle(tr("Why %1 %: from the model's baseline %2 % to this patient's %1 %")
                         .arg(QString::number(prediction.probability * 100.0, 'f', 0),
-                             QString::number(baseline * 100.0, 'f', 0)));
+                            QString::number(baseline * 100.0, 'f', 0)));
 
     auto *featureAxis = new QBarCategoryAxis;
     featureAxis->append(categories);
@@ -148,9 +149,9 @@ void ShapWaterfallChart::showPrediction(const RiskPrediction &prediction, const 
     // narrow range still gets several ticks and a wide one does not crowd.
     const double minimumGap = (axisMaximum - axisMinimum) / 9.0;
     double previous = -std::numeric_limits<double>::infinity();
-    for (double percent : {0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0,
-                           50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0, 85.0, 90.0, 93.0, 95.0, 97.0, 98.0, 99.0, 99.5,
-                           99.8, 99.9}) {
+    for (double percent :
+        { 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0,
+            60.0, 65.0, 70.0, 75.0, 80.0, 85.0, 90.0, 93.0, 95.0, 97.0, 98.0, 99.0, 99.5, 99.8, 99.9 }) {
         const double p = percent / 100.0;
         const double logOdds = std::log(p / (1.0 - p));
         if (logOdds <= axisMinimum || logOdds >= axisMaximum || logOdds - previous < minimumGap)

@@ -19,16 +19,16 @@ namespace mosaic {
 
 struct WaterfallBar
 {
-    QString label;                           // "Creatinine = 1.83 mg/dL   +1.59"
-    double start = 0.0;                      // log-odds before this bar
-    double end = 0.0;                        // log-odds after it
+    QString label; // "Creatinine = 1.83 mg/dL   +1.59"
+    double start = 0.0; // log-odds before this bar
+    double end = 0.0; // log-odds after it
     std::optional<std::size_t> featureIndex; // none for the bar of the remaining features
 };
 
 // Bars from bottom to top: the remaining features first (when there are any), then the `top`
 // largest contributions from the smallest to the largest, so the largest sits at the top.
-[[nodiscard]] std::vector<WaterfallBar> waterfallBars(const RiskPrediction &prediction, const FeatureSchema &schema,
-                                                      std::size_t top);
+[[nodiscard]] std::vector<WaterfallBar> waterfallBars(
+    const RiskPrediction &prediction, const FeatureSchema &schema, std::size_t top);
 
 class ShapWaterfallChart : public QChartView
 {
@@ -38,7 +38,7 @@ public:
     explicit ShapWaterfallChart(QWidget *parent = nullptr);
 
     void showPrediction(const RiskPrediction &prediction, const FeatureSchema &schema, const QString &outcome,
-                        std::size_t top = 8);
+        std::size_t top = 8);
     void clear();
 
     [[nodiscard]] const std::vector<WaterfallBar> &bars() const { return m_bars; }

@@ -11,12 +11,12 @@ namespace mosaic {
 
 DemoResources DemoResources::in(const std::filesystem::path &resourceDirectory)
 {
-    return {resourceDirectory / "demo" / "heart_failure_S1Data.csv",
-            resourceDirectory / "demo" / "heart_failure.schema.json"};
+    return { resourceDirectory / "demo" / "heart_failure_S1Data.csv",
+        resourceDirectory / "demo" / "heart_failure.schema.json" };
 }
 
 Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &resources, std::stop_token stop,
-                                   const std::function<void(int, int)> &progress)
+    const std::function<void(int, int)> &progress)
 {
     auto existing = workspace.patients();
     if (!existing)
@@ -26,7 +26,7 @@ Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &re
 
     CohortTableOptions options;
     options.labelColumn = "Event";
-    options.ignoredColumns = {"TIME"};
+    options.ignoredColumns = { "TIME" };
     auto table = readCohortTable(resources.cohortTable, options);
     if (!table)
         return std::unexpected(table.error());
@@ -66,7 +66,7 @@ Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &re
         for (std::size_t row = 0; row < patientIds->size(); ++row) {
             const auto &prediction = (*predictions)[row];
             auto stored = workspace.addPrediction((*patientIds)[row], *modelId, prediction.probability,
-                                                  predictionToJson(prediction, *sharedSchema));
+                predictionToJson(prediction, *sharedSchema));
             if (!stored)
                 return std::unexpected(stored.error());
         }

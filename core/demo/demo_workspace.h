@@ -15,7 +15,7 @@ namespace mosaic {
 
 struct DemoResources
 {
-    std::filesystem::path cohortTable;   // resources/demo/heart_failure_S1Data.csv
+    std::filesystem::path cohortTable; // resources/demo/heart_failure_S1Data.csv
     std::filesystem::path featureSchema; // resources/demo/heart_failure.schema.json
 
     // The files in `resourceDirectory`/demo.
@@ -26,6 +26,6 @@ struct DemoResources
 // stores it and each patient's prediction, all in one transaction. A workspace that already has
 // patients is left alone. Progress is (steps done, steps in all).
 Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &resources,
-                                   std::stop_token stop = {}, const std::function<void(int, int)> &progress = {});
+    std::stop_token stop = {}, const std::function<void(int, int)> &progress = {});
 
 } // namespace mosaic

@@ -25,21 +25,21 @@ struct CohortTableOptions
 {
     std::optional<std::string> idColumn; // without one, a row's id is its line number in the file
     std::optional<std::string> labelColumn;
-    bool labelRequired = true;      // training and validation need it; prediction does not
+    bool labelRequired = true; // training and validation need it; prediction does not
     std::vector<std::string> ignoredColumns; // read past, e.g. follow-up time that leaks the outcome
-    std::size_t maxBytes = std::size_t{1} << 30;
+    std::size_t maxBytes = std::size_t { 1 } << 30;
     std::size_t maxRows = 2'000'000;
     std::size_t maxColumns = 100'000;
 };
 
 struct CohortTable
 {
-    std::string sourceName;                 // file name only, for provenance and messages
-    std::vector<std::string> ids;           // one per row, unique
-    std::vector<std::size_t> lineNumbers;   // 1-based line of each row in the file
+    std::string sourceName; // file name only, for provenance and messages
+    std::vector<std::string> ids; // one per row, unique
+    std::vector<std::size_t> lineNumbers; // 1-based line of each row in the file
     std::vector<std::string> featureColumns; // in file order, without id, label and ignored columns
-    RowMatrixXf features;                   // rows x featureColumns; NaN where a cell is missing
-    std::optional<Eigen::VectorXf> labels;  // present when the label column is
+    RowMatrixXf features; // rows x featureColumns; NaN where a cell is missing
+    std::optional<Eigen::VectorXf> labels; // present when the label column is
 
     [[nodiscard]] std::size_t rows() const { return ids.size(); }
 
@@ -48,8 +48,8 @@ struct CohortTable
     [[nodiscard]] Result<RowMatrixXf> select(const FeatureSchema &schema) const;
 
     // Row `row` as a feature vector with provenance "line N, column 'X'" for each value.
-    [[nodiscard]] Result<FeatureVector> featureVector(std::size_t row,
-                                                      std::shared_ptr<const FeatureSchema> schema) const;
+    [[nodiscard]] Result<FeatureVector> featureVector(
+        std::size_t row, std::shared_ptr<const FeatureSchema> schema) const;
 };
 
 // Comma-separated, RFC 4180 quoting, LF or CRLF line ends, optional UTF-8 byte order mark.
@@ -57,8 +57,8 @@ struct CohortTable
 // an empty file or one without data rows, ragged rows, non-numeric or non-finite cells, a missing id
 // or label column, empty or duplicate ids, a missing label on a row when labelRequired, and
 // duplicate column names.
-Result<CohortTable> parseCohortTable(std::string_view text, std::string_view sourceName,
-                                     const CohortTableOptions &options);
+Result<CohortTable> parseCohortTable(
+    std::string_view text, std::string_view sourceName, const CohortTableOptions &options);
 Result<CohortTable> readCohortTable(const std::filesystem::path &path, const CohortTableOptions &options);
 
 } // namespace mosaic

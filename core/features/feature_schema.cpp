@@ -289,10 +289,19 @@ std::string displayUnit(std::string_view ucum)
     // UCUM (unitsofmeasure.org) codes are exact but terse; these are the ones clinicians read
     // differently. Annotations in braces ({cells}) are kept as written.
     static constexpr std::pair<std::string_view, std::string_view> kReadable[] = {
-        {"a", "years"}, {"mo", "months"}, {"wk", "weeks"}, {"d", "days"}, {"h", "hours"},
-        {"/uL", "/\u00b5L"}, {"10*3/uL", "\u00d710\u00b3/\u00b5L"}, {"10*9/L", "\u00d710\u2079/L"},
-        {"ug/L", "\u00b5g/L"}, {"umol/L", "\u00b5mol/L"}, {"Cel", "\u00b0C"}, {"mm[Hg]", "mmHg"},
-        {"kg/m2", "kg/m\u00b2"},
+        { "a", "years" },
+        { "mo", "months" },
+        { "wk", "weeks" },
+        { "d", "days" },
+        { "h", "hours" },
+        { "/uL", "/\u00b5L" },
+        { "10*3/uL", "\u00d710\u00b3/\u00b5L" },
+        { "10*9/L", "\u00d710\u2079/L" },
+        { "ug/L", "\u00b5g/L" },
+        { "umol/L", "\u00b5mol/L" },
+        { "Cel", "\u00b0C" },
+        { "mm[Hg]", "mmHg" },
+        { "kg/m2", "kg/m\u00b2" },
     };
     for (const auto &[code, readable] : kReadable)
         if (ucum == code)

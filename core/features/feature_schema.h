@@ -24,9 +24,9 @@ enum class Modality { Imaging, Genomics, Records };
 
 struct FeatureDefinition
 {
-    std::string name;        // column or feature tag, e.g. "Creatinine", "stat_mean"
+    std::string name; // column or feature tag, e.g. "Creatinine", "stat_mean"
     Modality modality = Modality::Records;
-    std::string unit;        // UCUM where one applies ("mg/dL", "a", "%"); "" for dimensionless or flags
+    std::string unit; // UCUM where one applies ("mg/dL", "a", "%"); "" for dimensionless or flags
     std::string description; // for the clinician: "Serum creatinine", "Diabetes (1 = yes)"
 
     friend bool operator==(const FeatureDefinition &, const FeatureDefinition &) = default;

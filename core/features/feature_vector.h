@@ -17,7 +17,7 @@ namespace mosaic {
 
 struct Provenance
 {
-    std::string source;   // file or resource the value came from, e.g. "heart_failure_S1Data.csv"
+    std::string source; // file or resource the value came from, e.g. "heart_failure_S1Data.csv"
     std::string location; // where in it, e.g. "line 14, column 'Creatinine'"
 
     friend bool operator==(const Provenance &, const Provenance &) = default;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/model/booster.h"
 
-#include <xgboost/c_api.h>
-
 #include <nlohmann/json.hpp>
+#include <xgboost/c_api.h>
 
 #include <algorithm>
 #include <cassert>
@@ -67,21 +66,18 @@ Result<PredictionOutput> predictRaw(void *booster, const DMatrix &data, int type
     bst_ulong modelFeatures = 0;
     MOSAIC_XGBOOST_CHECK(XGBoosterGetNumFeature(booster, &modelFeatures), "count the model's features");
     if (data.columns() != static_cast<std::size_t>(modelFeatures))
-        return fail(ErrorCode::InvalidArgument, "the data has " + std::to_string(data.columns())
-                                                    + " features but the model expects "
-                                                    + std::to_string(modelFeatures));
+        return fail(ErrorCode::InvalidArgument,
+            "the data has " + std::to_string(data.columns()) + " features but the model expects "
+                + std::to_string(modelFeatures));
     // strict_shape gives every model the same layout: (rows, classes[, features + 1[, features + 1]]).
-    const nlohmann::json config = {{"type", type},
-                                   {"training", false},
-                                   {"iteration_begin", 0},
-                                   {"iteration_end", 0},
-                                   {"strict_shape", true}};
+    const nlohmann::json config = { { "type", type }, { "training", false }, { "iteration_begin", 0 },
+        { "iteration_end", 0 }, { "strict_shape", true } };
     const bst_ulong *shape = nullptr;
     bst_ulong dimensions = 0;
     const float *result = nullptr;
-    MOSAIC_XGBOOST_CHECK(XGBoosterPredictFromDMatrix(booster, data.handle(), config.dump().c_str(), &shape,
-                                                     &dimensions, &result),
-                         "predict");
+    MOSAIC_XGBOOST_CHECK(XGBoosterPredictFromDMatrix(
+                             booster, data.handle(), config.dump().c_str(), &shape, &dimensions, &result),
+        "predict");
     PredictionOutput output;
     output.values = result;
     output.size = 1;
@@ -108,15 +104,13 @@ DMatrix::DMatrix(void *handle, std::size_t rows, std::size_t columns)
     : m_handle(handle)
     , m_rows(rows)
     , m_columns(columns)
-{
-}
+{ }
 
 DMatrix::DMatrix(DMatrix &&other) noexcept
     : m_handle(std::exchange(other.m_handle, nullptr))
     , m_rows(std::exchange(other.m_rows, 0))
     , m_columns(std::exchange(other.m_columns, 0))
-{
-}
+{ }
 
 DMatrix &DMatrix::operator=(DMatrix &&other) noexcept
 {
@@ -136,36 +130,37 @@ DMatrix::~DMatrix()
         XGDMatrixFree(m_handle);
 }
 
-Result<DMatrix> DMatrix::fromDense(const RowMatrixXf &features, std::span<const float> labels,
-                                   std::span<const std::string> featureNames)
+Result<DMatrix> DMatrix::fromDense(
+    const RowMatrixXf &features, std::span<const float> labels, std::span<const std::string> featureNames)
 {
     const auto rows = static_cast<std::size_t>(features.rows());
     const auto columns = static_cast<std::size_t>(features.cols());
     if (rows == 0 || columns == 0)
         return fail(ErrorCode::InvalidArgument, "the feature matrix is empty");
     if (!labels.empty() && labels.size() != rows)
-        return fail(ErrorCode::InvalidArgument, "the matrix has " + std::to_string(rows) + " rows but "
-                                                    + std::to_string(labels.size()) + " labels");
+        return fail(ErrorCode::InvalidArgument,
+            "the matrix has " + std::to_string(rows) + " rows but " + std::to_string(labels.size())
+                + " labels");
     if (!featureNames.empty() && featureNames.size() != columns)
-        return fail(ErrorCode::InvalidArgument, "the matrix has " + std::to_string(columns) + " columns but "
-                                                    + std::to_string(featureNames.size()) + " feature names");
+        return fail(ErrorCode::InvalidArgument,
+            "the matrix has " + std::to_string(columns) + " columns but "
+                + std::to_string(featureNames.size()) + " feature names");
 
     DMatrixHandle handle = nullptr;
     MOSAIC_XGBOOST_CHECK(XGDMatrixCreateFromMat_omp(features.data(), rows, columns,
-                                                    std::numeric_limits<float>::quiet_NaN(), &handle,
-                                                    trainingThreadCount()),
-                         "create a data matrix");
+                             std::numeric_limits<float>::quiet_NaN(), &handle, trainingThreadCount()),
+        "create a data matrix");
     DMatrix matrix(handle, rows, columns); // owns the handle from here on
     if (!labels.empty())
-        MOSAIC_XGBOOST_CHECK(XGDMatrixSetFloatInfo(handle, "label", labels.data(), labels.size()),
-                             "set the labels");
+        MOSAIC_XGBOOST_CHECK(
+            XGDMatrixSetFloatInfo(handle, "label", labels.data(), labels.size()), "set the labels");
     if (!featureNames.empty()) {
         std::vector<const char *> names;
         names.reserve(columns);
         for (const auto &name : featureNames)
             names.push_back(name.c_str());
         MOSAIC_XGBOOST_CHECK(XGDMatrixSetStrFeatureInfo(handle, "feature_name", names.data(), names.size()),
-                             "set the feature names");
+            "set the feature names");
     }
     return matrix;
 }
@@ -174,13 +169,11 @@ Result<DMatrix> DMatrix::fromDense(const RowMatrixXf &features, std::span<const 
 
 Booster::Booster(void *handle)
     : m_handle(handle)
-{
-}
+{ }
 
 Booster::Booster(Booster &&other) noexcept
     : m_handle(std::exchange(other.m_handle, nullptr))
-{
-}
+{ }
 
 Booster &Booster::operator=(Booster &&other) noexcept
 {
@@ -199,35 +192,35 @@ Booster::~Booster()
 }
 
 Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters &parameters,
-                               std::stop_token stop, const TrainingProgress &progress)
+    std::stop_token stop, const TrainingProgress &progress)
 {
     bst_ulong labelCount = 0;
     const float *labels = nullptr;
-    MOSAIC_XGBOOST_CHECK(XGDMatrixGetFloatInfo(training.handle(), "label", &labelCount, &labels),
-                         "read the labels");
+    MOSAIC_XGBOOST_CHECK(
+        XGDMatrixGetFloatInfo(training.handle(), "label", &labelCount, &labels), "read the labels");
     if (labelCount == 0)
         return fail(ErrorCode::InvalidArgument, "the training matrix has no labels");
     if (parameters.rounds < 1)
         return fail(ErrorCode::InvalidArgument, "training needs at least one boosting round");
 
-    DMatrixHandle matrices[] = {training.handle()};
+    DMatrixHandle matrices[] = { training.handle() };
     BoosterHandle handle = nullptr;
     MOSAIC_XGBOOST_CHECK(XGBoosterCreate(matrices, 1, &handle), "create a booster");
     Booster booster(handle);
 
     std::vector<std::pair<std::string, std::string>> settings = {
-        {"objective", objectiveName(parameters.objective)},
-        {"tree_method", "hist"},
-        {"eta", parameterText(parameters.learningRate)},
-        {"max_depth", std::to_string(parameters.maxDepth)},
-        {"min_child_weight", parameterText(parameters.minChildWeight)},
-        {"subsample", parameterText(parameters.subsample)},
-        {"colsample_bytree", parameterText(parameters.columnSample)},
-        {"lambda", parameterText(parameters.lambda)},
+        { "objective", objectiveName(parameters.objective) },
+        { "tree_method", "hist" },
+        { "eta", parameterText(parameters.learningRate) },
+        { "max_depth", std::to_string(parameters.maxDepth) },
+        { "min_child_weight", parameterText(parameters.minChildWeight) },
+        { "subsample", parameterText(parameters.subsample) },
+        { "colsample_bytree", parameterText(parameters.columnSample) },
+        { "lambda", parameterText(parameters.lambda) },
         // XGBoost's seed is a 32-bit integer parameter in 1.7.
-        {"seed", std::to_string(parameters.seed % 2147483647u)},
-        {"nthread", std::to_string(trainingThreadCount(parameters.threads))},
-        {"validate_parameters", "1"},
+        { "seed", std::to_string(parameters.seed % 2147483647u) },
+        { "nthread", std::to_string(trainingThreadCount(parameters.threads)) },
+        { "validate_parameters", "1" },
     };
     if (parameters.objective == Objective::MulticlassSoftprob) {
         settings.emplace_back("num_class", std::to_string(parameters.classCount));
@@ -236,25 +229,26 @@ Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters
         settings.emplace_back("eval_metric", "logloss");
     }
     for (const auto &[name, value] : settings)
-        MOSAIC_XGBOOST_CHECK(XGBoosterSetParam(handle, name.c_str(), value.c_str()),
-                             "set parameter " + name + " = " + value);
+        MOSAIC_XGBOOST_CHECK(
+            XGBoosterSetParam(handle, name.c_str(), value.c_str()), "set parameter " + name + " = " + value);
 
     // The learner does not take feature names from its training matrix (the Python package sets
     // them on the booster after training too); they go into the saved model from here.
     bst_ulong nameCount = 0;
     const char **names = nullptr;
     MOSAIC_XGBOOST_CHECK(XGDMatrixGetStrFeatureInfo(training.handle(), "feature_name", &nameCount, &names),
-                         "read the feature names");
+        "read the feature names");
     if (nameCount > 0)
-        MOSAIC_XGBOOST_CHECK(XGBoosterSetStrFeatureInfo(handle, "feature_name", names, nameCount),
-                             "set the feature names");
+        MOSAIC_XGBOOST_CHECK(
+            XGBoosterSetStrFeatureInfo(handle, "feature_name", names, nameCount), "set the feature names");
 
     for (int round = 0; round < parameters.rounds; ++round) {
         if (stop.stop_requested())
-            return fail(ErrorCode::Cancelled, "training was cancelled after " + std::to_string(round)
-                                                  + " of " + std::to_string(parameters.rounds) + " rounds");
+            return fail(ErrorCode::Cancelled,
+                "training was cancelled after " + std::to_string(round) + " of "
+                    + std::to_string(parameters.rounds) + " rounds");
         MOSAIC_XGBOOST_CHECK(XGBoosterUpdateOneIter(handle, round, training.handle()),
-                             "train round " + std::to_string(round + 1));
+            "train round " + std::to_string(round + 1));
         if (progress)
             progress(round + 1, parameters.rounds);
     }
@@ -287,8 +281,10 @@ Result<RowMatrixXf> Booster::predictMatrix(const DMatrix &data, int type, std::s
     if (!output)
         return std::unexpected(output.error());
     if (output->shape.size() != 2 || output->shape[0] != data.rows())
-        return fail(ErrorCode::ModelFailure, "XGBoost returned " + std::string(what) + " of an unexpected shape");
-    RowMatrixXf result(static_cast<Eigen::Index>(output->shape[0]), static_cast<Eigen::Index>(output->shape[1]));
+        return fail(
+            ErrorCode::ModelFailure, "XGBoost returned " + std::string(what) + " of an unexpected shape");
+    RowMatrixXf result(
+        static_cast<Eigen::Index>(output->shape[0]), static_cast<Eigen::Index>(output->shape[1]));
     std::copy_n(output->values, output->size, result.data());
     return result;
 }
@@ -325,7 +321,8 @@ Result<Interactions> Booster::interactions(const DMatrix &data) const
     if (!output)
         return std::unexpected(output.error());
     const auto &shape = output->shape;
-    if (shape.size() != 4 || shape[0] != data.rows() || shape[2] != data.columns() + 1 || shape[3] != shape[2])
+    if (shape.size() != 4 || shape[0] != data.rows() || shape[2] != data.columns() + 1
+        || shape[3] != shape[2])
         return fail(ErrorCode::ModelFailure, "XGBoost returned interaction values of an unexpected shape");
     Interactions interactions;
     interactions.rows = shape[0];
@@ -337,15 +334,15 @@ Result<Interactions> Booster::interactions(const DMatrix &data) const
 
 Result<std::vector<FeatureScore>> Booster::featureScores(ImportanceType type) const
 {
-    const nlohmann::json config = {{"importance_type", type == ImportanceType::Gain ? "gain" : "weight"}};
+    const nlohmann::json config = { { "importance_type", type == ImportanceType::Gain ? "gain" : "weight" } };
     bst_ulong featureCount = 0;
     const char **names = nullptr;
     bst_ulong dimensions = 0;
     const bst_ulong *shape = nullptr;
     const float *scores = nullptr;
     MOSAIC_XGBOOST_CHECK(XGBoosterFeatureScore(m_handle, config.dump().c_str(), &featureCount, &names,
-                                               &dimensions, &shape, &scores),
-                         "compute feature importance");
+                             &dimensions, &shape, &scores),
+        "compute feature importance");
     // Tree models give one score per feature (dimension 1); a score per class would need a
     // linear booster, which Mosaic does not train.
     if (dimensions != 1 || shape[0] != featureCount)
@@ -353,7 +350,7 @@ Result<std::vector<FeatureScore>> Booster::featureScores(ImportanceType type) co
     std::vector<FeatureScore> result;
     result.reserve(featureCount);
     for (bst_ulong i = 0; i < featureCount; ++i)
-        result.push_back({names[i], static_cast<double>(scores[i])});
+        result.push_back({ names[i], static_cast<double>(scores[i]) });
     return result;
 }
 

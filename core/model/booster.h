@@ -27,7 +27,7 @@ public:
     // `labels` may be empty (prediction); otherwise it has one entry per row. `featureNames` may be
     // empty; otherwise one per column, and they travel into the saved model.
     static Result<DMatrix> fromDense(const RowMatrixXf &features, std::span<const float> labels = {},
-                                     std::span<const std::string> featureNames = {});
+        std::span<const std::string> featureNames = {});
 
     DMatrix(DMatrix &&other) noexcept;
     DMatrix &operator=(DMatrix &&other) noexcept;
@@ -48,7 +48,7 @@ private:
 };
 
 enum class Objective {
-    BinaryLogistic,    // "binary:logistic": labels 0/1, one probability per row
+    BinaryLogistic, // "binary:logistic": labels 0/1, one probability per row
     MulticlassSoftprob // "multi:softprob": labels 0..K-1, K probabilities per row
 };
 
@@ -78,7 +78,7 @@ using TrainingProgress = std::function<void(int, int)>;
 struct Contributions
 {
     std::size_t rows = 0;
-    std::size_t classes = 0;  // 1 for binary models
+    std::size_t classes = 0; // 1 for binary models
     std::size_t features = 0; // without the bias
     std::vector<float> values; // rows x classes x (features + 1), row-major
 
@@ -101,14 +101,15 @@ struct Interactions
     std::size_t features = 0;
     std::vector<float> values;
 
-    [[nodiscard]] float at(std::size_t row, std::size_t classIndex, std::size_t first, std::size_t second) const
+    [[nodiscard]] float at(
+        std::size_t row, std::size_t classIndex, std::size_t first, std::size_t second) const
     {
         return values.at(((row * classes + classIndex) * (features + 1) + first) * (features + 1) + second);
     }
 };
 
 enum class ImportanceType {
-    Gain,  // average gain of the splits that use the feature
+    Gain, // average gain of the splits that use the feature
     Weight // number of splits that use the feature
 };
 
@@ -127,7 +128,7 @@ public:
     // XGBoost refuses (a label out of range for the objective, say); Cancelled when `stop` is
     // requested between rounds.
     static Result<Booster> train(const DMatrix &training, const TrainingParameters &parameters,
-                                 std::stop_token stop = {}, const TrainingProgress &progress = {});
+        std::stop_token stop = {}, const TrainingProgress &progress = {});
 
     // Loads a model saved by save() in either format. XGBoost does not validate model files:
     // callers verify a bundle's hash before handing its bytes here (core/model/model_bundle).

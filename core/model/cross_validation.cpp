@@ -3,8 +3,8 @@
 
 #include "core/model/stratified_folds.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 
 namespace mosaic {
 namespace {
@@ -44,16 +44,17 @@ void divide(BinaryMetrics &sum, double count)
 } // namespace
 
 Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, std::span<const int> labels,
-                                                  const CrossValidationSettings &settings, std::stop_token stop,
-                                                  const CrossValidationProgress &progress)
+    const CrossValidationSettings &settings, std::stop_token stop, const CrossValidationProgress &progress)
 {
     if (static_cast<std::size_t>(features.rows()) != labels.size())
-        return fail(ErrorCode::InvalidArgument, "the cohort has " + std::to_string(features.rows())
-                                                    + " rows but " + std::to_string(labels.size()) + " labels");
+        return fail(ErrorCode::InvalidArgument,
+            "the cohort has " + std::to_string(features.rows()) + " rows but " + std::to_string(labels.size())
+                + " labels");
     if (settings.repeats < 1)
         return fail(ErrorCode::InvalidArgument, "cross-validation needs at least one repeat");
     if (settings.training.objective != Objective::BinaryLogistic)
-        return fail(ErrorCode::Unsupported, "cross-validation reports binary metrics; the model is not binary");
+        return fail(
+            ErrorCode::Unsupported, "cross-validation reports binary metrics; the model is not binary");
 
     CrossValidationResult result;
     result.settings = settings;
@@ -64,7 +65,8 @@ Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, s
     const int totalFits = settings.folds * settings.repeats;
     int fitsDone = 0;
     for (int repeat = 0; repeat < settings.repeats; ++repeat) {
-        auto folds = stratifiedKFold(labels, settings.folds, settings.seed + static_cast<std::uint64_t>(repeat));
+        auto folds
+            = stratifiedKFold(labels, settings.folds, settings.seed + static_cast<std::uint64_t>(repeat));
         if (!folds)
             return std::unexpected(folds.error());
         std::vector<double> outOfFold(labels.size(), std::nan(""));

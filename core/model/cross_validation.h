@@ -35,7 +35,7 @@ struct CrossValidationResult
     std::size_t cases = 0;
     std::size_t positives = 0;
     std::vector<double> repeatAuroc; // pooled out-of-fold AUROC of each repeat
-    BinaryMetrics mean;              // each field averaged over the repeats
+    BinaryMetrics mean; // each field averaged over the repeats
     double aurocStandardDeviation = 0.0; // across repeats: how much the split alone moves the AUROC
     std::vector<double> outOfFoldProbability; // per patient, averaged over the repeats
 };
@@ -46,8 +46,7 @@ using CrossValidationProgress = std::function<void(int, int)>;
 // Labels 0/1. Fails as stratifiedKFold does (a class smaller than the fold count), as training does,
 // or with Cancelled.
 Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, std::span<const int> labels,
-                                                  const CrossValidationSettings &settings,
-                                                  std::stop_token stop = {},
-                                                  const CrossValidationProgress &progress = {});
+    const CrossValidationSettings &settings, std::stop_token stop = {},
+    const CrossValidationProgress &progress = {});
 
 } // namespace mosaic

@@ -19,9 +19,9 @@ struct ConfidenceInterval
 
 struct AurocEstimate
 {
-    double auroc = 0.0;         // Mann-Whitney: P(score of a case > score of a control), ties 1/2
+    double auroc = 0.0; // Mann-Whitney: P(score of a case > score of a control), ties 1/2
     double standardError = 0.0; // DeLong, DeLong & Clarke-Pearson 1988
-    ConfidenceInterval ci95;    // auroc +- 1.959964 * standardError, clipped to [0, 1]
+    ConfidenceInterval ci95; // auroc +- 1.959964 * standardError, clipped to [0, 1]
 };
 
 // InvalidArgument when the sizes differ, a label is not 0/1, a score is not finite, or one class

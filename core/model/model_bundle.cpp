@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace mosaic {
 namespace {
@@ -24,6 +25,27 @@ std::string sha256Hex(std::string_view text)
     std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex {};
     sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
     return std::string(hex.data());
+}
+
+// nlohmann-json's get<int>() and get<std::size_t>() accept 2.5 (as 2), wrap 1e10 and -1, and
+// convert -3.5 to an unsigned count, which is undefined behaviour; a bundle's counts and settings
+// must be whole numbers that fit, or the bundle is malformed.
+struct NotAWholeNumber
+{
+    std::string key;
+};
+
+template <typename Integer> Integer wholeNumberAt(const Json &object, const char *key)
+{
+    const Json &value = object.at(key);
+    if (value.is_number_unsigned()) {
+        if (const auto number = value.get<std::uint64_t>(); std::in_range<Integer>(number))
+            return static_cast<Integer>(number);
+    } else if (value.is_number_integer()) {
+        if (const auto number = value.get<std::int64_t>(); std::in_range<Integer>(number))
+            return static_cast<Integer>(number);
+    }
+    throw NotAWholeNumber { key };
 }
 
 std::string objectiveOf(const TrainingParameters &parameters)
@@ -43,8 +65,8 @@ Json metricsToJson(const BinaryMetrics &metrics)
 BinaryMetrics metricsFromJson(const Json &json)
 {
     BinaryMetrics metrics;
-    metrics.cases = json.at("cases").get<std::size_t>();
-    metrics.positives = json.at("positives").get<std::size_t>();
+    metrics.cases = wholeNumberAt<std::size_t>(json, "cases");
+    metrics.positives = wholeNumberAt<std::size_t>(json, "positives");
     metrics.auroc.auroc = json.at("auroc").get<double>();
     metrics.auroc.standardError = json.at("auroc_standard_error").get<double>();
     metrics.auroc.ci95.lower = json.at("auroc_ci95").at(0).get<double>();
@@ -136,9 +158,13 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
         const Json &version = document.value("format_version", Json());
         if (!version.is_number_integer())
             return fail(ErrorCode::Malformed, "the bundle has no format version", location);
-        if (version.get<int>() > kFormatVersion)
+        // Compared at full width: get<int>() would wrap format 4294967297 to 1.
+        const bool newer = version.is_number_unsigned()
+            ? version.get<std::uint64_t>() > static_cast<std::uint64_t>(kFormatVersion)
+            : version.get<std::int64_t>() > kFormatVersion;
+        if (newer)
             return fail(ErrorCode::Unsupported,
-                "bundle format " + std::to_string(version.get<int>()) + " is newer than this Mosaic reads ("
+                "bundle format " + version.dump() + " is newer than this Mosaic reads ("
                     + std::to_string(kFormatVersion) + ")",
                 location);
         if (!document.contains("content") || !document["content"].is_object()
@@ -165,27 +191,27 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
         auto &p = bundle.parameters;
         p.objective
             = objective == "binary:logistic" ? Objective::BinaryLogistic : Objective::MulticlassSoftprob;
-        p.classCount = training.at("class_count").get<int>();
-        p.rounds = training.at("rounds").get<int>();
+        p.classCount = wholeNumberAt<int>(training, "class_count");
+        p.rounds = wholeNumberAt<int>(training, "rounds");
         p.learningRate = training.at("learning_rate").get<double>();
-        p.maxDepth = training.at("max_depth").get<int>();
+        p.maxDepth = wholeNumberAt<int>(training, "max_depth");
         p.minChildWeight = training.at("min_child_weight").get<double>();
         p.subsample = training.at("subsample").get<double>();
         p.columnSample = training.at("column_sample").get<double>();
         p.lambda = training.at("lambda").get<double>();
-        p.seed = training.at("seed").get<std::uint64_t>();
+        p.seed = wholeNumberAt<std::uint64_t>(training, "seed");
         bundle.trainingSource = training.at("source").get<std::string>();
-        bundle.trainingCases = training.at("cases").get<std::size_t>();
-        bundle.trainingPositives = training.at("positives").get<std::size_t>();
+        bundle.trainingCases = wholeNumberAt<std::size_t>(training, "cases");
+        bundle.trainingPositives = wholeNumberAt<std::size_t>(training, "positives");
         bundle.createdAt = content.at("created_at").get<std::string>();
         bundle.xgboostModel = content.at("xgboost_model").get<std::string>();
         if (content.contains("validation")) {
             const Json &v = content["validation"];
             ValidationReport report;
             report.protocol = v.at("protocol").get<std::string>();
-            report.folds = v.at("folds").get<int>();
-            report.repeats = v.at("repeats").get<int>();
-            report.seed = v.at("seed").get<std::uint64_t>();
+            report.folds = wholeNumberAt<int>(v, "folds");
+            report.repeats = wholeNumberAt<int>(v, "repeats");
+            report.seed = wholeNumberAt<std::uint64_t>(v, "seed");
             report.aurocStandardDeviation = v.at("auroc_sd_across_repeats").get<double>();
             report.metrics = metricsFromJson(v.at("metrics"));
             bundle.validation = report;
@@ -194,6 +220,9 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
             return std::unexpected(structure.error());
     } catch (const Json::exception &error) {
         return fail(ErrorCode::Malformed, std::string("the bundle's content is incomplete: ") + error.what(),
+            location);
+    } catch (const NotAWholeNumber &error) {
+        return fail(ErrorCode::Malformed, "the bundle's '" + error.key + "' is not a whole number in range",
             location);
     }
     return bundle;

@@ -25,26 +25,26 @@ struct ValidationReport
     int folds = 0;
     int repeats = 0;
     std::uint64_t seed = 0;
-    BinaryMetrics metrics;               // averaged over repeats
+    BinaryMetrics metrics; // averaged over repeats
     double aurocStandardDeviation = 0.0; // across repeats
 };
 
 struct ModelBundle
 {
     static constexpr int kFormatVersion = 1;
-    static constexpr std::size_t kMaxBytes = std::size_t{256} << 20;
+    static constexpr std::size_t kMaxBytes = std::size_t { 256 } << 20;
 
-    std::string name;            // "Death during follow-up (heart failure)"
-    std::string labelColumn;     // the table column that holds the outcome
-    std::string outcome;         // what probability means, e.g. "death during follow-up"
+    std::string name; // "Death during follow-up (heart failure)"
+    std::string labelColumn; // the table column that holds the outcome
+    std::string outcome; // what probability means, e.g. "death during follow-up"
     FeatureSchema schema;
     TrainingParameters parameters;
-    std::string trainingSource;  // file name of the training table
+    std::string trainingSource; // file name of the training table
     std::size_t trainingCases = 0;
     std::size_t trainingPositives = 0;
-    std::string createdAt;       // ISO 8601 UTC
+    std::string createdAt; // ISO 8601 UTC
     std::optional<ValidationReport> validation;
-    std::string xgboostModel;    // the model as XGBoost's JSON text
+    std::string xgboostModel; // the model as XGBoost's JSON text
 
     [[nodiscard]] std::string toJson() const;
     // Verifies the format version, the SHA-256 and the structure (the embedded model's feature

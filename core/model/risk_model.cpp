@@ -10,8 +10,7 @@
 namespace mosaic {
 
 Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema &schema,
-                                   const TrainingRequest &request, std::stop_token stop,
-                                   const TrainingStepProgress &progress)
+    const TrainingRequest &request, std::stop_token stop, const TrainingStepProgress &progress)
 {
     if (!table.labels)
         return fail(ErrorCode::InvalidArgument, "the table has no label column", table.sourceName);
@@ -26,7 +25,7 @@ Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema
         const float label = (*table.labels)(static_cast<Eigen::Index>(row));
         if (label != 0.0f && label != 1.0f)
             return fail(ErrorCode::InvalidArgument, "a risk model needs labels 0 or 1; this one is not",
-                        table.sourceName + ", line " + std::to_string(table.lineNumbers[row]));
+                table.sourceName + ", line " + std::to_string(table.lineNumbers[row]));
         labels.push_back(static_cast<int>(label));
         labelValues.push_back(label);
     }
@@ -80,8 +79,7 @@ std::vector<FeatureContribution> RiskPrediction::topContributions(std::size_t co
 RiskModel::RiskModel(ModelBundle bundle, Booster booster)
     : m_bundle(std::move(bundle))
     , m_booster(std::move(booster))
-{
-}
+{ }
 
 Result<RiskModel> RiskModel::fromBundle(ModelBundle bundle)
 {
@@ -96,8 +94,8 @@ Result<RiskModel> RiskModel::fromBundle(ModelBundle bundle)
 Result<RiskPrediction> RiskModel::predict(const FeatureVector &features) const
 {
     const FeatureSchema &schema = m_bundle.schema;
-    RowMatrixXf row = RowMatrixXf::Constant(1, static_cast<Eigen::Index>(schema.size()),
-                                            std::numeric_limits<float>::quiet_NaN());
+    RowMatrixXf row = RowMatrixXf::Constant(
+        1, static_cast<Eigen::Index>(schema.size()), std::numeric_limits<float>::quiet_NaN());
     std::vector<std::vector<Provenance>> provenance(1, std::vector<Provenance>(schema.size()));
     for (std::size_t i = 0; i < schema.size(); ++i) {
         const auto index = features.schema().indexOf(schema.at(i).name);
@@ -120,8 +118,8 @@ Result<std::vector<RiskPrediction>> RiskModel::predict(const CohortTable &table)
     std::vector<std::vector<Provenance>> provenance(table.rows());
     for (std::size_t row = 0; row < table.rows(); ++row)
         for (const auto &definition : m_bundle.schema.definitions())
-            provenance[row].push_back({table.sourceName, "line " + std::to_string(table.lineNumbers[row])
-                                                             + ", column '" + definition.name + "'"});
+            provenance[row].push_back({ table.sourceName,
+                "line " + std::to_string(table.lineNumbers[row]) + ", column '" + definition.name + "'" });
     return predictMatrix(*features, provenance);
 }
 
@@ -158,8 +156,8 @@ Result<std::vector<RiskPrediction>> RiskModel::predictMatrix(
             contribution.provenance = provenance[row][i];
             prediction.features.push_back(std::move(contribution));
         }
-        for (Modality modality : {Modality::Imaging, Modality::Genomics, Modality::Records}) {
-            ModalityContribution total{modality, 0.0, 0, 0};
+        for (Modality modality : { Modality::Imaging, Modality::Genomics, Modality::Records }) {
+            ModalityContribution total { modality, 0.0, 0, 0 };
             for (const auto &contribution : prediction.features) {
                 if (schema.at(contribution.featureIndex).modality != modality)
                     continue;
@@ -184,26 +182,22 @@ std::string predictionToJson(const RiskPrediction &prediction, const FeatureSche
 {
     nlohmann::json modalities = nlohmann::json::array();
     for (const auto &modality : prediction.modalities)
-        modalities.push_back({{"modality", modalityName(modality.modality)},
-                              {"contribution", modality.contribution},
-                              {"features_present", modality.featuresPresent},
-                              {"features_in_model", modality.featuresInModel}});
+        modalities.push_back({ { "modality", modalityName(modality.modality) },
+            { "contribution", modality.contribution }, { "features_present", modality.featuresPresent },
+            { "features_in_model", modality.featuresInModel } });
     nlohmann::json contributions = nlohmann::json::array();
     for (const auto &feature : prediction.topContributions(top == 0 ? prediction.features.size() : top)) {
         const auto &definition = schema.at(feature.featureIndex);
-        contributions.push_back({{"feature", definition.name},
-                                 {"unit", definition.unit},
-                                 {"value", std::isnan(feature.value) ? nlohmann::json() : nlohmann::json(feature.value)},
-                                 {"contribution", feature.contribution},
-                                 {"source", feature.provenance.source},
-                                 {"location", feature.provenance.location}});
+        contributions.push_back({ { "feature", definition.name }, { "unit", definition.unit },
+            { "value", std::isnan(feature.value) ? nlohmann::json() : nlohmann::json(feature.value) },
+            { "contribution", feature.contribution }, { "source", feature.provenance.source },
+            { "location", feature.provenance.location } });
     }
-    return nlohmann::json{{"probability", prediction.probability},
-                          {"margin", prediction.margin},
-                          {"base_margin", prediction.baseMargin},
-                          {"modalities", modalities},
-                          {"contributions", contributions}}
-        .dump();
+    return nlohmann::json {
+        { "probability", prediction.probability }, { "margin", prediction.margin },
+        { "base_margin", prediction.baseMargin }, { "modalities", modalities },
+        { "contributions", contributions }
+    }.dump();
 }
 
 } // namespace mosaic

@@ -21,7 +21,7 @@ namespace mosaic {
 
 struct TrainingRequest
 {
-    std::string name;    // shown to the clinician
+    std::string name; // shown to the clinician
     std::string outcome; // what the probability means: "death during follow-up"
     std::string labelColumn; // the table column the labels came from, recorded in the bundle
     CrossValidationSettings validation;
@@ -32,14 +32,13 @@ using TrainingStepProgress = std::function<void(int, int)>;
 
 // The table's labels must be 0/1 and the schema's features must all be columns of the table.
 Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema &schema,
-                                   const TrainingRequest &request, std::stop_token stop = {},
-                                   const TrainingStepProgress &progress = {});
+    const TrainingRequest &request, std::stop_token stop = {}, const TrainingStepProgress &progress = {});
 
 struct FeatureContribution
 {
     std::size_t featureIndex = 0; // in the bundle's schema
-    double value = 0.0;           // NaN when missing
-    double contribution = 0.0;    // SHAP value, log-odds
+    double value = 0.0; // NaN when missing
+    double contribution = 0.0; // SHAP value, log-odds
     Provenance provenance;
 };
 
@@ -54,10 +53,10 @@ struct ModalityContribution
 struct RiskPrediction
 {
     double probability = 0.0;
-    double margin = 0.0;     // log-odds
+    double margin = 0.0; // log-odds
     double baseMargin = 0.0; // SHAP bias: the model's expected log-odds before this patient's values
-    std::vector<FeatureContribution> features;     // in schema order
-    std::vector<ModalityContribution> modalities;  // only the modalities the model uses
+    std::vector<FeatureContribution> features; // in schema order
+    std::vector<ModalityContribution> modalities; // only the modalities the model uses
 
     // The `count` largest contributions by magnitude, largest first.
     [[nodiscard]] std::vector<FeatureContribution> topContributions(std::size_t count) const;
@@ -78,8 +77,8 @@ public:
 
 private:
     RiskModel(ModelBundle bundle, Booster booster);
-    Result<std::vector<RiskPrediction>> predictMatrix(const RowMatrixXf &features,
-                                                      const std::vector<std::vector<Provenance>> &provenance) const;
+    Result<std::vector<RiskPrediction>> predictMatrix(
+        const RowMatrixXf &features, const std::vector<std::vector<Provenance>> &provenance) const;
 
     ModelBundle m_bundle;
     Booster m_booster;
@@ -92,7 +91,7 @@ namespace mosaic {
 // {"probability", "margin", "base_margin", "modalities": [...], "contributions": [{feature, unit,
 // value (null when missing), contribution, source, location}]} with the `top` largest contributions
 // (all when top is 0). For the CLI's JSON output and the workspace's prediction record.
-[[nodiscard]] std::string predictionToJson(const RiskPrediction &prediction, const FeatureSchema &schema,
-                                           std::size_t top = 0);
+[[nodiscard]] std::string predictionToJson(
+    const RiskPrediction &prediction, const FeatureSchema &schema, std::size_t top = 0);
 
 } // namespace mosaic

@@ -16,7 +16,7 @@ namespace mosaic {
 struct Fold
 {
     std::vector<std::size_t> train; // row indices, ascending
-    std::vector<std::size_t> test;  // row indices, ascending
+    std::vector<std::size_t> test; // row indices, ascending
 };
 
 // Labels are class indices (0..K-1). Each class's rows are shuffled with `seed` and dealt to the

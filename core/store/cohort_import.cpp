@@ -4,8 +4,7 @@
 namespace mosaic {
 
 Result<std::vector<std::int64_t>> importCohort(Workspace &workspace, const CohortTable &table,
-                                               std::shared_ptr<const FeatureSchema> schema,
-                                               const CohortImportOptions &options)
+    std::shared_ptr<const FeatureSchema> schema, const CohortImportOptions &options)
 {
     // Check every row before writing anything, so a schema the table cannot fill fails fast.
     std::vector<FeatureVector> vectors;
@@ -20,7 +19,8 @@ Result<std::vector<std::int64_t>> importCohort(Workspace &workspace, const Cohor
     std::vector<std::int64_t> patientIds;
     auto imported = workspace.inTransaction([&]() -> Result<void> {
         for (std::size_t row = 0; row < table.rows(); ++row) {
-            const std::string externalId = options.externalId ? options.externalId(table, row) : table.ids[row];
+            const std::string externalId
+                = options.externalId ? options.externalId(table, row) : table.ids[row];
             auto patientId = workspace.addPatient(externalId, table.sourceName);
             if (!patientId) {
                 Error error = patientId.error();

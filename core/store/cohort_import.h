@@ -24,7 +24,6 @@ struct CohortImportOptions
 
 // Returns the new patients' workspace ids, in table order.
 Result<std::vector<std::int64_t>> importCohort(Workspace &workspace, const CohortTable &table,
-                                               std::shared_ptr<const FeatureSchema> schema,
-                                               const CohortImportOptions &options = {});
+    std::shared_ptr<const FeatureSchema> schema, const CohortImportOptions &options = {});
 
 } // namespace mosaic

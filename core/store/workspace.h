@@ -27,8 +27,8 @@ struct PatientSummary
 {
     std::int64_t id = 0;
     std::string externalId; // the site's or the cohort's identifier; never written to logs
-    std::string source;     // where the patient came from, e.g. "heart_failure_S1Data.csv"
-    std::string createdAt;  // ISO 8601 UTC, "2026-11-25T17:49:00Z"
+    std::string source; // where the patient came from, e.g. "heart_failure_S1Data.csv"
+    std::string createdAt; // ISO 8601 UTC, "2026-11-25T17:49:00Z"
 };
 
 struct StoredModel
@@ -83,16 +83,16 @@ public:
     // are stored as NULL with their provenance.
     Result<void> storeFeatures(std::int64_t patientId, const FeatureVector &features);
     // The patient's values for `schema`, by feature name; features never stored stay missing.
-    [[nodiscard]] Result<FeatureVector> features(std::int64_t patientId,
-                                                 std::shared_ptr<const FeatureSchema> schema) const;
+    [[nodiscard]] Result<FeatureVector> features(
+        std::int64_t patientId, std::shared_ptr<const FeatureSchema> schema) const;
 
     Result<std::int64_t> addModel(std::string_view name, std::string_view bundleJson);
     [[nodiscard]] Result<std::vector<StoredModel>> models() const;
     // The most recently added model; NotFound when the workspace has none.
     [[nodiscard]] Result<StoredModel> latestModel() const;
 
-    Result<std::int64_t> addPrediction(std::int64_t patientId, std::int64_t modelId, double probability,
-                                       std::string_view explanationJson);
+    Result<std::int64_t> addPrediction(
+        std::int64_t patientId, std::int64_t modelId, double probability, std::string_view explanationJson);
     [[nodiscard]] Result<std::vector<StoredPrediction>> predictions(std::int64_t patientId) const;
 
 private:

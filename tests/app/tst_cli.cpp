@@ -88,8 +88,8 @@ void TestCli::initTestCase()
 {
     QVERIFY(m_directory.isValid());
     m_bundle = m_directory.filePath("heart_failure.bundle.json");
-    m_train = runCli({"train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec", kSchema,
-                      "--out", m_bundle, "--name", "Death in heart failure"});
+    m_train = runCli({ "train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec", kSchema,
+        "--out", m_bundle, "--name", "Death in heart failure" });
     QVERIFY2(m_train.exitCode == 0, m_train.err.constData());
 }
 
@@ -118,15 +118,16 @@ void TestCli::trainReportsHonestCrossValidation()
 
 void TestCli::predictAgreesWithPythonXgboost()
 {
-    const Run run = runCli({"predict", "--model", m_bundle, "--table", kCohort, "--top", "3"});
+    const Run run = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "3" });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QList<QByteArray> lines = run.out.trimmed().split('\n');
     QCOMPARE(lines.size(), 300);
     QCOMPARE(lines[0], QByteArray("id,probability,contribution_1,contribution_2,contribution_3"));
-    QVERIFY2(lines[4].startsWith("5,") && lines[4].contains("Ejection.Fraction=25 %:+"), lines[4].constData());
+    QVERIFY2(
+        lines[4].startsWith("5,") && lines[4].contains("Ejection.Fraction=25 %:+"), lines[4].constData());
 
     const QString python = QStringLiteral("/usr/bin/python3");
-    if (QProcess::execute(python, {"-c", "import xgboost"}) != 0)
+    if (QProcess::execute(python, { "-c", "import xgboost" }) != 0)
         QSKIP("python3-xgboost is not installed (packaging/install-deps.sh installs it)");
     // The peer reads the model embedded in our bundle, and the table, on its own.
     const char *script = R"(
@@ -141,7 +142,7 @@ matrix = xgboost.DMatrix(table[:, columns], feature_names=booster.feature_names)
 print('\n'.join(repr(float(p)) for p in booster.predict(matrix)))
 )";
     QProcess process;
-    process.start(python, {"-c", script, m_bundle, kCohort});
+    process.start(python, { "-c", script, m_bundle, kCohort });
     QVERIFY(process.waitForFinished(120000));
     QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
     const QList<QByteArray> peer = process.readAllStandardOutput().trimmed().split('\n');
@@ -154,13 +155,14 @@ print('\n'.join(repr(float(p)) for p in booster.predict(matrix)))
 
 void TestCli::predictJsonContributionsAddUp()
 {
-    const Run run = runCli({"predict", "--model", m_bundle, "--table", kCohort, "--top", "0", "--format", "json"});
+    const Run run
+        = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "0", "--format", "json" });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const auto output = nlohmann::json::parse(run.out.toStdString());
-    QCOMPARE(output["predictions"].size(), std::size_t{299});
+    QCOMPARE(output["predictions"].size(), std::size_t { 299 });
     for (const auto &prediction : output["predictions"]) {
         double margin = prediction["base_margin"].get<double>();
-        QCOMPARE(prediction["contributions"].size(), std::size_t{11});
+        QCOMPARE(prediction["contributions"].size(), std::size_t { 11 });
         for (const auto &contribution : prediction["contributions"])
             margin += contribution["contribution"].get<double>();
         QVERIFY(std::abs(margin - prediction["margin"].get<double>()) < 1e-5);
@@ -171,11 +173,11 @@ void TestCli::predictJsonContributionsAddUp()
 
 void TestCli::validateAgreesWithPairCount()
 {
-    const Run predicted = runCli({"predict", "--model", m_bundle, "--table", kCohort, "--top", "0"});
+    const Run predicted = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "0" });
     QVERIFY(predicted.exitCode == 0);
     const QList<QByteArray> lines = predicted.out.trimmed().split('\n');
     const std::vector<int> labels = cohortLabels();
-    QCOMPARE(labels.size(), std::size_t{299});
+    QCOMPARE(labels.size(), std::size_t { 299 });
     // AUROC by counting every (death, survivor) pair: the definition itself.
     double wins = 0.0;
     double pairs = 0.0;
@@ -188,7 +190,8 @@ void TestCli::validateAgreesWithPairCount()
                 pairs += 1.0;
             }
 
-    const Run run = runCli({"validate", "--model", m_bundle, "--table", kCohort, "--label", "Event", "--ignore", "TIME"});
+    const Run run = runCli(
+        { "validate", "--model", m_bundle, "--table", kCohort, "--label", "Event", "--ignore", "TIME" });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const auto output = nlohmann::json::parse(run.out.toStdString());
     // predict prints 6 significant digits, so the pair count may see ties the model does not.
@@ -202,18 +205,19 @@ void TestCli::invalidInputExitsOne_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QByteArray>("fileContent");
     QTest::addColumn<QString>("expectedMessage");
-    const QStringList trainOn = {"train", "--label", "Event", "--spec", kSchema, "--out", "@dir/out.json", "--table"};
+    const QStringList trainOn
+        = { "train", "--label", "Event", "--spec", kSchema, "--out", "@dir/out.json", "--table" };
     QTest::newRow("ragged row names file and line")
-        << (trainOn + QStringList{"@file"}) << QByteArray("Event,Age\n1,50\n0\n") << "bad.csv, line 3";
+        << (trainOn + QStringList { "@file" }) << QByteArray("Event,Age\n1,50\n0\n") << "bad.csv, line 3";
     QTest::newRow("non-numeric cell names line and column")
-        << (trainOn + QStringList{"@file"}) << QByteArray("Event,Age\n1,fifty\n") << "bad.csv, line 2, column 'Age'";
+        << (trainOn + QStringList { "@file" }) << QByteArray("Event,Age\n1,fifty\n")
+        << "bad.csv, line 2, column 'Age'";
     QTest::newRow("label column absent")
-        << (trainOn + QStringList{"@file"}) << QByteArray("Outcome,Age\n1,50\n") << "bad.csv";
+        << (trainOn + QStringList { "@file" }) << QByteArray("Outcome,Age\n1,50\n") << "bad.csv";
     QTest::newRow("schema feature missing from the table")
-        << (trainOn + QStringList{"@file"}) << QByteArray("Event,Age\n1,50\n0,60\n") << "Gender";
-    QTest::newRow("bundle that is not JSON")
-        << QStringList{"predict", "--table", kCohort, "--model", "@file"} << QByteArray("{not json")
-        << "bad.csv: not a JSON document";
+        << (trainOn + QStringList { "@file" }) << QByteArray("Event,Age\n1,50\n0,60\n") << "Gender";
+    QTest::newRow("bundle that is not JSON") << QStringList { "predict", "--table", kCohort, "--model",
+        "@file" } << QByteArray("{not json") << "bad.csv: not a JSON document";
 }
 
 void TestCli::invalidInputExitsOne()
@@ -234,13 +238,13 @@ void TestCli::invalidInputExitsOne()
 void TestCli::usageErrorsExitTwo_data()
 {
     QTest::addColumn<QStringList>("arguments");
-    QTest::newRow("no command") << QStringList{};
-    QTest::newRow("unknown command") << QStringList{"explain"};
-    QTest::newRow("predict without a table") << QStringList{"predict", "--model", kSchema};
-    QTest::newRow("unknown output format") << QStringList{"predict", "--model", kSchema, "--table", kCohort,
-                                                          "--format", "xml"};
-    QTest::newRow("one fold") << QStringList{"train", "--table", kCohort, "--label", "Event", "--spec", kSchema,
-                                             "--out", "x.json", "--folds", "1"};
+    QTest::newRow("no command") << QStringList {};
+    QTest::newRow("unknown command") << QStringList { "explain" };
+    QTest::newRow("predict without a table") << QStringList { "predict", "--model", kSchema };
+    QTest::newRow("unknown output format")
+        << QStringList { "predict", "--model", kSchema, "--table", kCohort, "--format", "xml" };
+    QTest::newRow("one fold") << QStringList { "train", "--table", kCohort, "--label", "Event", "--spec",
+        kSchema, "--out", "x.json", "--folds", "1" };
 }
 
 void TestCli::usageErrorsExitTwo()

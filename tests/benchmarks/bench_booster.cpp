@@ -7,7 +7,6 @@
 #include "core/model/cross_validation.h"
 
 #include <benchmark/benchmark.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -26,7 +25,7 @@ const Cohort &cohort()
     static const Cohort loaded = [] {
         CohortTableOptions options;
         options.labelColumn = "Event";
-        options.ignoredColumns = {"TIME"};
+        options.ignoredColumns = { "TIME" };
         auto table = readCohortTable(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv", options);
         if (!table) {
             std::fprintf(stderr, "%s\n", table.error().message().c_str());
@@ -56,7 +55,7 @@ BENCHMARK(trainHeartFailure)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 void predictWithShap(benchmark::State &state)
 {
     auto data = DMatrix::fromDense(cohort().features, cohort().labels);
-    auto booster = Booster::train(*data, TrainingParameters{});
+    auto booster = Booster::train(*data, TrainingParameters {});
     for (auto _ : state) {
         auto probabilities = booster->predictProbabilities(*data);
         auto contributions = booster->contributions(*data);

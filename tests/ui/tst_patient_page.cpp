@@ -63,12 +63,14 @@ void TestPatientPage::worklistListsTheCohort()
     QAbstractItemModelTester tester(shown, QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto *proxy = qobject_cast<QSortFilterProxyModel *>(shown);
     QVERIFY(proxy);
-    QAbstractItemModelTester sourceTester(proxy->sourceModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester sourceTester(
+        proxy->sourceModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(shown->rowCount(), 299);
     QCOMPARE(shown->index(0, PatientListModel::PatientColumn).data().toString(), QStringLiteral("HF-001"));
     // Every patient has the stored prediction of the demo model, shown in percent.
     for (int row = 0; row < shown->rowCount(); ++row)
-        QVERIFY(shown->index(row, PatientListModel::RiskColumn).data().toString().endsWith(QStringLiteral(" %")));
+        QVERIFY(
+            shown->index(row, PatientListModel::RiskColumn).data().toString().endsWith(QStringLiteral(" %")));
 }
 
 void TestPatientPage::waterfallMatchesTheEngine_data()
@@ -113,7 +115,7 @@ void TestPatientPage::waterfallMatchesTheEngine()
     QVERIFY(booster);
     CohortTableOptions options;
     options.labelColumn = "Event";
-    options.ignoredColumns = {"TIME"};
+    options.ignoredColumns = { "TIME" };
     auto table = readCohortTable(kResources / "demo" / "heart_failure_S1Data.csv", options);
     QVERIFY(table);
     auto all = table->select(bundle->schema);
@@ -132,13 +134,14 @@ void TestPatientPage::waterfallMatchesTheEngine()
     const auto &bars = chart->bars();
     QCOMPARE(static_cast<std::size_t>(chart->raisesRisk()->count()), bars.size());
     QCOMPARE(static_cast<std::size_t>(chart->lowersRisk()->count()), bars.size());
-    QCOMPARE(bars.size(), std::size_t{9}); // 8 largest and one bar for the other 3
+    QCOMPARE(bars.size(), std::size_t { 9 }); // 8 largest and one bar for the other 3
 
     double shownTotal = 0.0;
     double previousMagnitude = 0.0;
     std::vector<bool> shown(bundle->schema.size(), false);
     for (std::size_t i = 0; i < bars.size(); ++i) {
-        const double drawn = chart->raisesRisk()->at(static_cast<int>(i)) - chart->lowersRisk()->at(static_cast<int>(i));
+        const double drawn
+            = chart->raisesRisk()->at(static_cast<int>(i)) - chart->lowersRisk()->at(static_cast<int>(i));
         shownTotal += drawn;
         if (!bars[i].featureIndex)
             continue;
@@ -153,7 +156,7 @@ void TestPatientPage::waterfallMatchesTheEngine()
         QVERIFY2(bars[i].label.contains(" = " + value), qPrintable(bars[i].label + " lacks " + value));
         if (!definition.unit.empty())
             QVERIFY2(bars[i].label.contains(QString::fromStdString(displayUnit(definition.unit))),
-                     qPrintable(bars[i].label));
+                qPrintable(bars[i].label));
     }
     // Unshown features all fall in the first bar; the bars add up to margin minus bias.
     double others = 0.0;
@@ -189,7 +192,10 @@ void TestPatientPage::damagedModelIsNotUsed()
     QCOMPARE(window.worklist()->model()->rowCount(), 1);
     QVERIFY(window.selectPatient(QStringLiteral("P-1")));
     QVERIFY(!window.patientPage()->prediction().has_value());
-    QVERIFY(window.patientPage()->findChild<QLabel *>(QStringLiteral("riskSummary"))->text().contains("No model"));
+    QVERIFY(window.patientPage()
+                ->findChild<QLabel *>(QStringLiteral("riskSummary"))
+                ->text()
+                .contains("No model"));
 }
 
 void TestPatientPage::unreadableWorkspaceIsReported()
@@ -202,7 +208,8 @@ void TestPatientPage::unreadableWorkspaceIsReported()
     MainWindow window;
     QVERIFY(!window.openWorkspace(path.toStdString()));
     const QString header = window.patientPage()->findChild<QLabel *>(QStringLiteral("patientHeader"))->text();
-    QVERIFY2(header.contains("could not be opened") && header.contains("not-a-workspace.sqlite"), qPrintable(header));
+    QVERIFY2(header.contains("could not be opened") && header.contains("not-a-workspace.sqlite"),
+        qPrintable(header));
 }
 
 QTEST_MAIN(TestPatientPage)

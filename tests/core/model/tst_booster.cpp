@@ -34,7 +34,7 @@ Cohort deathCohort()
 {
     CohortTableOptions options;
     options.labelColumn = "Event";
-    options.ignoredColumns = {"TIME"};
+    options.ignoredColumns = { "TIME" };
     auto table = readCohortTable(kCohortPath, options);
     if (!table)
         qFatal("%s", table.error().message().c_str());
@@ -51,7 +51,7 @@ Cohort ejectionFractionCohort()
 {
     CohortTableOptions options;
     options.labelColumn = "Event";
-    options.ignoredColumns = {"TIME"};
+    options.ignoredColumns = { "TIME" };
     auto table = readCohortTable(kCohortPath, options);
     if (!table)
         qFatal("%s", table.error().message().c_str());
@@ -128,15 +128,15 @@ void TestBooster::contributionsAddUpToTheMargin()
     QFETCH(bool, multiclass);
     const Cohort cohort = multiclass ? ejectionFractionCohort() : deathCohort();
     const DMatrix data = matrixOf(cohort);
-    auto booster = Booster::train(data, fastParameters(multiclass ? Objective::MulticlassSoftprob
-                                                                   : Objective::BinaryLogistic));
+    auto booster = Booster::train(
+        data, fastParameters(multiclass ? Objective::MulticlassSoftprob : Objective::BinaryLogistic));
     QVERIFY2(booster, booster ? "" : booster.error().message().c_str());
     auto margin = booster->predictMargin(data);
     auto shap = booster->contributions(data);
     QVERIFY(margin && shap);
     QCOMPARE(shap->rows, data.rows());
     QCOMPARE(shap->features, data.columns());
-    QCOMPARE(shap->classes, multiclass ? std::size_t{3} : std::size_t{1});
+    QCOMPARE(shap->classes, multiclass ? std::size_t { 3 } : std::size_t { 1 });
     for (std::size_t row = 0; row < shap->rows; ++row) {
         for (std::size_t c = 0; c < shap->classes; ++c) {
             double sum = shap->bias(row, c);
@@ -144,7 +144,7 @@ void TestBooster::contributionsAddUpToTheMargin()
                 sum += shap->at(row, c, feature);
             const double expected = (*margin)(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(c));
             QVERIFY2(std::abs(sum - expected) < 1e-5,
-                     qPrintable(QString("row %1 class %2: %3 vs %4").arg(row).arg(c).arg(sum).arg(expected)));
+                qPrintable(QString("row %1 class %2: %3 vs %4").arg(row).arg(c).arg(sum).arg(expected)));
         }
     }
 }
@@ -165,7 +165,7 @@ void TestBooster::interactionsAddUpToContributions()
             for (std::size_t second = 0; second <= interactions->features; ++second)
                 sum += interactions->at(row, 0, first, second);
             QVERIFY2(std::abs(sum - shap->at(row, 0, first)) < 1e-4,
-                     qPrintable(QString("row %1 feature %2").arg(row).arg(first)));
+                qPrintable(QString("row %1 feature %2").arg(row).arg(first)));
         }
 }
 
@@ -176,7 +176,7 @@ void TestBooster::probabilitiesAreTheLogisticOfTheMargin()
     auto probabilities = booster->predictProbabilities(data);
     auto margin = booster->predictMargin(data);
     QVERIFY(probabilities && margin);
-    QCOMPARE(probabilities->cols(), Eigen::Index{1});
+    QCOMPARE(probabilities->cols(), Eigen::Index { 1 });
     for (Eigen::Index row = 0; row < probabilities->rows(); ++row)
         QVERIFY(std::abs((*probabilities)(row, 0) - 1.0 / (1.0 + std::exp(-(*margin)(row, 0)))) < 1e-6);
 }
@@ -187,7 +187,7 @@ void TestBooster::multiclassProbabilitiesSumToOne()
     auto booster = Booster::train(data, fastParameters(Objective::MulticlassSoftprob));
     auto probabilities = booster->predictProbabilities(data);
     QVERIFY(probabilities);
-    QCOMPARE(probabilities->cols(), Eigen::Index{3});
+    QCOMPARE(probabilities->cols(), Eigen::Index { 3 });
     for (Eigen::Index row = 0; row < probabilities->rows(); ++row)
         QVERIFY(std::abs(probabilities->row(row).sum() - 1.0f) < 1e-5f);
 }
@@ -266,7 +266,7 @@ void TestBooster::importanceMatchesTheTrees()
 void TestBooster::pythonXgboostReadsTheSavedModel()
 {
     const QString python = "/usr/bin/python3";
-    if (QProcess::execute(python, {"-c", "import xgboost"}) != 0)
+    if (QProcess::execute(python, { "-c", "import xgboost" }) != 0)
         QSKIP("python3-xgboost is not installed (packaging/install-deps.sh installs it)");
     const Cohort cohort = deathCohort();
     const DMatrix data = matrixOf(cohort);
@@ -283,21 +283,22 @@ booster = xgboost.Booster(model_file=sys.argv[1])
 print("\n".join(repr(float(p)) for p in booster.predict(xgboost.DMatrix(features, feature_names=booster.feature_names))))
 )";
     QProcess process;
-    process.start(python, {"-c", script, QString::fromStdString(modelPath), kCohortPath});
+    process.start(python, { "-c", script, QString::fromStdString(modelPath), kCohortPath });
     QVERIFY(process.waitForFinished(120000));
     QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
     const QStringList lines = QString(process.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
     auto ours = booster->predictProbabilities(data);
     QCOMPARE(lines.size(), static_cast<int>(ours->rows()));
     for (int row = 0; row < lines.size(); ++row)
-        QVERIFY2(std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6, qPrintable(QString("row %1").arg(row)));
+        QVERIFY2(
+            std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6, qPrintable(QString("row %1").arg(row)));
 }
 
 void TestBooster::labelOutOfRangeCarriesXgboostMessage()
 {
     RowMatrixXf features(4, 1);
     features << 1, 2, 3, 4;
-    const std::vector<float> labels = {0, 1, 2, 0}; // 2 is no binary label
+    const std::vector<float> labels = { 0, 1, 2, 0 }; // 2 is no binary label
     auto data = DMatrix::fromDense(features, labels);
     QVERIFY(data);
     auto booster = Booster::train(*data, fastParameters());
@@ -305,7 +306,7 @@ void TestBooster::labelOutOfRangeCarriesXgboostMessage()
     QCOMPARE(booster.error().code, ErrorCode::ModelFailure);
     // XGBoost's own words (src/objective/regression_loss.h): "label must be in [0,1] for logistic regression"
     QVERIFY2(booster.error().message().find("label must be in [0,1]") != std::string::npos,
-             booster.error().message().c_str());
+        booster.error().message().c_str());
 }
 
 void TestBooster::corruptModelCarriesXgboostMessage()
@@ -339,7 +340,8 @@ void TestBooster::wrongColumnCountIsRefused()
             : kind == 1               ? booster->predictMargin(*matrix).error()
                                       : booster->contributions(*matrix).error();
         QCOMPARE(error.code, ErrorCode::InvalidArgument);
-        QCOMPARE(error.message(), "the data has " + std::to_string(columns) + " features but the model expects 11");
+        QCOMPARE(error.message(),
+            "the data has " + std::to_string(columns) + " features but the model expects 11");
     }
 }
 
