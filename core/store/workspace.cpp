@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/store/workspace.h"
 
+#include "core/timestamp.h"
+
 #include <sqlite3.h>
 
 #include <array>
@@ -273,23 +275,6 @@ private:
     std::string_view m_operation;
 };
 
-// ISO 8601 UTC to the second, "2026-11-25T17:49:00Z": sorts as text and reads the same in every
-// time zone. Built from the chrono calendar, so no gmtime_r / gmtime_s split is needed.
-std::string utcTimestamp()
-{
-    using namespace std::chrono;
-    const auto now = floor<seconds>(system_clock::now());
-    const auto today = floor<days>(now);
-    const year_month_day date { today };
-    const hh_mm_ss time { now - today };
-    std::array<char, 32> buffer {};
-    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
-        static_cast<int>(date.year()), static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-        static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-        static_cast<int>(time.seconds().count()));
-    return buffer.data();
-}
-
 // "1.5" rather than std::to_string's "1.500000".
 std::string shortestText(double value)
 {
@@ -514,7 +499,7 @@ Result<std::int64_t> Workspace::addPatient(std::string_view externalId, std::str
         "INSERT INTO patients (external_id, source, created_at) VALUES (?1, ?2, ?3)", "adding a patient");
     if (!statement)
         return std::unexpected(statement.error());
-    statement->bind(1, externalId).bind(2, source).bind(3, utcTimestamp());
+    statement->bind(1, externalId).bind(2, source).bind(3, utcTimestampNow());
     if (auto inserted = statement->run(); !inserted) {
         if (statement->failureCode() == SQLITE_CONSTRAINT_UNIQUE)
             return fail(ErrorCode::InvalidArgument,
@@ -640,7 +625,7 @@ Result<std::int64_t> Workspace::addModel(std::string_view name, std::string_view
         m_database, "INSERT INTO models (name, created_at, bundle) VALUES (?1, ?2, ?3)", "adding a model");
     if (!statement)
         return std::unexpected(statement.error());
-    statement->bind(1, name).bind(2, utcTimestamp()).bind(3, bundleJson);
+    statement->bind(1, name).bind(2, utcTimestampNow()).bind(3, bundleJson);
     if (auto inserted = statement->run(); !inserted)
         return std::unexpected(inserted.error());
     return sqlite3_last_insert_rowid(m_database);
@@ -715,7 +700,7 @@ Result<std::int64_t> Workspace::addPrediction(
         .bind(2, modelId)
         .bind(3, probability)
         .bind(4, explanationJson)
-        .bind(5, utcTimestamp());
+        .bind(5, utcTimestampNow());
     if (auto inserted = statement->run(); !inserted)
         return std::unexpected(inserted.error());
     const std::int64_t predictionId = sqlite3_last_insert_rowid(m_database);

@@ -93,6 +93,7 @@ public:
 
     Result<std::int64_t> addPrediction(
         std::int64_t patientId, std::int64_t modelId, double probability, std::string_view explanationJson);
+    // Oldest first. NotFound for an unknown patient.
     [[nodiscard]] Result<std::vector<StoredPrediction>> predictions(std::int64_t patientId) const;
 
 private:
