@@ -12,12 +12,15 @@ packages=(
     # CMake configs of Qt6Gui and Qt6Charts require
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev libvulkan-dev fonts-dejavu-core
     # the core's domain libraries
-    libeigen3-dev libdcmtk-dev libhts-dev libnifti2-dev libsqlite3-dev nlohmann-json3-dev
-    libcli11-dev libsodium-dev
+    libeigen3-dev libdcmtk-dev libhts-dev libnifti2-dev libniftiio-dev libsqlite3-dev nlohmann-json3-dev
+    libcli11-dev libsodium-dev zlib1g-dev
+    # convex hulls for IBSI morphology (maximum diameter, convex hull volume and area)
+    libqhull-dev
     # XGBoost: its CMake config points at /usr/bin/xgboost, which only the xgboost package ships
     libxgboost-dev xgboost
-    # benchmarks and the display for GUI tests and screenshots
-    libbenchmark-dev xvfb xauth
+    # benchmarks, fuzzers (clang's libFuzzer and sanitizer runtimes), and the display for GUI
+    # tests and screenshots
+    libbenchmark-dev clang libclang-rt-14-dev xvfb xauth
     # peer tools the tests compare against
     bcftools plink2 python3 python3-xgboost python3-pydicom
 )
