@@ -85,7 +85,15 @@ void ShapWaterfallChart::clear()
     m_lowers = nullptr;
     auto *chart = new QChart;
     chart->legend()->hide();
-    setChart(chart); // the view owns and deletes the previous chart
+    replaceChart(chart);
+}
+
+void ShapWaterfallChart::replaceChart(QChart *next)
+{
+    // QChartView::setChart releases the previous chart without deleting it (Qt documents this).
+    QChart *previous = chart();
+    setChart(next);
+    delete previous;
 }
 
 void ShapWaterfallChart::showPrediction(
@@ -163,7 +171,7 @@ void ShapWaterfallChart::showPrediction(
     chart->addAxis(riskAxis, Qt::AlignBottom);
     series->attachAxis(riskAxis);
 
-    setChart(chart);
+    replaceChart(chart);
 }
 
 } // namespace mosaic

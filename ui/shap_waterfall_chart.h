@@ -48,6 +48,8 @@ public:
     [[nodiscard]] const QBarSet *lowersRisk() const { return m_lowers; }
 
 private:
+    void replaceChart(QChart *next);
+
     std::vector<WaterfallBar> m_bars;
     QBarSet *m_raises = nullptr;
     QBarSet *m_lowers = nullptr;
