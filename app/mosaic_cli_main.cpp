@@ -80,19 +80,38 @@ struct TrainArguments
     std::string out;
     std::string name;
     std::string outcome;
+    std::string modality = "records"; // for every column when there is no --spec
     int folds = 5;
     int repeats = 10;
     std::uint64_t seed = CrossValidationSettings {}.seed;
+    std::vector<int> selectFeatures; // candidate counts for nested selection; empty: use every feature
+    int innerFolds = 3;
+    double maxCorrelation = 0.9;
+    TrainingParameters training;
 };
+
+// Without a schema, every feature column of the table is a feature of the given modality, named
+// after its column and without a unit: for wide tables such as radiomics extractions.
+Result<FeatureSchema> schemaFromColumns(const CohortTable &table, const std::string &modalityText)
+{
+    const auto modality = modalityFromName(modalityText);
+    if (!modality)
+        return fail(ErrorCode::InvalidArgument, "unknown modality '" + modalityText + "'");
+    std::vector<FeatureDefinition> definitions;
+    for (const auto &column : table.featureColumns)
+        definitions.push_back({ column, *modality, "", "" });
+    return FeatureSchema::fromDefinitions(std::move(definitions));
+}
 
 int runTrain(const TrainArguments &arguments)
 {
-    auto schema = FeatureSchema::readFile(arguments.spec);
-    if (!schema)
-        return reportError(schema.error());
     auto table = readTable(arguments.table, arguments.label, true);
     if (!table)
         return reportError(table.error());
+    auto schema = arguments.spec.empty() ? schemaFromColumns(*table, arguments.modality)
+                                         : FeatureSchema::readFile(arguments.spec);
+    if (!schema)
+        return reportError(schema.error());
 
     TrainingRequest request;
     request.name = arguments.name.empty() ? arguments.label + " from " + table->sourceName : arguments.name;
@@ -101,6 +120,15 @@ int runTrain(const TrainArguments &arguments)
     request.validation.folds = arguments.folds;
     request.validation.repeats = arguments.repeats;
     request.validation.seed = arguments.seed;
+    request.validation.training = arguments.training;
+    request.validation.training.seed = arguments.seed;
+    if (!arguments.selectFeatures.empty()) {
+        FeatureSelectionSettings selection;
+        selection.featureCounts = arguments.selectFeatures;
+        selection.maxCorrelation = arguments.maxCorrelation;
+        request.featureSelection = selection;
+        request.innerFolds = arguments.innerFolds;
+    }
     // Progress only for a person at a terminal; scripts reading stderr get messages, not counters.
     TrainingStepProgress progress;
     if (isatty(fileno(stderr)))
@@ -121,7 +149,15 @@ int runTrain(const TrainArguments &arguments)
                   { { "protocol", report.protocol }, { "folds", report.folds }, { "repeats", report.repeats },
                       { "seed", report.seed }, { "auroc_sd_across_repeats", report.aurocStandardDeviation },
                       { "metrics", metricsJson(report.metrics) } } } };
-    std::cout << output.dump(2) << '\n';
+    Json outputWithSelection = output;
+    if (!report.selectionFrequency.empty()) {
+        Json selection = Json::array();
+        for (const auto &[feature, share] : report.selectionFrequency)
+            selection.push_back({ { "feature", feature }, { "share_of_outer_fits", share } });
+        outputWithSelection["validation"]["feature_selection"] = selection;
+        outputWithSelection["final_model_features"] = bundle->schema.names();
+    }
+    std::cout << outputWithSelection.dump(2) << '\n';
     return 0;
 }
 
@@ -257,9 +293,11 @@ int main(int argc, char **argv)
         = app.add_subcommand("train", "cross-validate and train a model; write its bundle");
     addTableOptions(*trainCommand, train.table);
     trainCommand->add_option("--label", train.label, "outcome column (0/1)")->required();
-    trainCommand->add_option("--spec", train.spec, "feature schema (JSON)")
-        ->required()
+    trainCommand
+        ->add_option("--spec", train.spec, "feature schema (JSON); default: every column but id and label")
         ->check(CLI::ExistingFile);
+    trainCommand->add_option("--modality", train.modality, "modality of the columns when there is no --spec")
+        ->check(CLI::IsMember({ "imaging", "genomics", "records" }));
     trainCommand->add_option("--out", train.out, "model bundle to write")->required();
     trainCommand->add_option("--name", train.name, "model name shown to clinicians");
     trainCommand->add_option("--outcome", train.outcome, "what the probability means, in words");
@@ -267,6 +305,22 @@ int main(int argc, char **argv)
     trainCommand->add_option("--repeats", train.repeats, "cross-validation repeats")
         ->check(CLI::Range(1, 1000));
     trainCommand->add_option("--seed", train.seed, "seed for the folds and the trees");
+    trainCommand
+        ->add_option("--select-features", train.selectFeatures,
+            "nested cross-validation: candidate numbers of features to keep, chosen inside each fold")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 100000));
+    trainCommand->add_option("--inner-folds", train.innerFolds, "inner folds for feature selection")
+        ->check(CLI::Range(2, 20));
+    trainCommand
+        ->add_option("--max-correlation", train.maxCorrelation,
+            "skip a feature whose |Spearman| with a better one exceeds this")
+        ->check(CLI::Range(0.0, 1.0));
+    trainCommand->add_option("--rounds", train.training.rounds, "boosting rounds")
+        ->check(CLI::Range(1, 100000));
+    trainCommand->add_option("--max-depth", train.training.maxDepth, "tree depth")->check(CLI::Range(1, 20));
+    trainCommand->add_option("--learning-rate", train.training.learningRate, "learning rate (eta)")
+        ->check(CLI::Range(1e-4, 1.0));
 
     PredictArguments predict;
     CLI::App *predictCommand

@@ -17,31 +17,50 @@ RowMatrixXf selectRows(const RowMatrixXf &features, const std::vector<std::size_
     return selected;
 }
 
-void accumulate(BinaryMetrics &sum, const BinaryMetrics &metrics)
-{
-    sum.auroc.auroc += metrics.auroc.auroc;
-    sum.auroc.standardError += metrics.auroc.standardError;
-    sum.auroc.ci95.lower += metrics.auroc.ci95.lower;
-    sum.auroc.ci95.upper += metrics.auroc.ci95.upper;
-    sum.auprc += metrics.auprc;
-    sum.brier += metrics.brier;
-    sum.calibration.slope += metrics.calibration.slope;
-    sum.calibration.intercept += metrics.calibration.intercept;
-}
-
-void divide(BinaryMetrics &sum, double count)
-{
-    sum.auroc.auroc /= count;
-    sum.auroc.standardError /= count;
-    sum.auroc.ci95.lower /= count;
-    sum.auroc.ci95.upper /= count;
-    sum.auprc /= count;
-    sum.brier /= count;
-    sum.calibration.slope /= count;
-    sum.calibration.intercept /= count;
-}
-
 } // namespace
+
+BinaryMetrics averageMetrics(std::span<const BinaryMetrics> repeats)
+{
+    BinaryMetrics mean;
+    if (repeats.empty())
+        return mean;
+    for (const BinaryMetrics &m : repeats) {
+        mean.auroc.auroc += m.auroc.auroc;
+        mean.auroc.standardError += m.auroc.standardError;
+        mean.auroc.ci95.lower += m.auroc.ci95.lower;
+        mean.auroc.ci95.upper += m.auroc.ci95.upper;
+        mean.auprc += m.auprc;
+        mean.brier += m.brier;
+        mean.calibration.slope += m.calibration.slope;
+        mean.calibration.intercept += m.calibration.intercept;
+    }
+    const double n = static_cast<double>(repeats.size());
+    mean.auroc.auroc /= n;
+    mean.auroc.standardError /= n;
+    mean.auroc.ci95.lower /= n;
+    mean.auroc.ci95.upper /= n;
+    mean.auprc /= n;
+    mean.brier /= n;
+    mean.calibration.slope /= n;
+    mean.calibration.intercept /= n;
+    mean.cases = repeats.front().cases;
+    mean.positives = repeats.front().positives;
+    return mean;
+}
+
+double standardDeviation(std::span<const double> values)
+{
+    if (values.size() < 2)
+        return 0.0;
+    double mean = 0.0;
+    for (double value : values)
+        mean += value;
+    mean /= static_cast<double>(values.size());
+    double squares = 0.0;
+    for (double value : values)
+        squares += (value - mean) * (value - mean);
+    return std::sqrt(squares / static_cast<double>(values.size() - 1));
+}
 
 Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, std::span<const int> labels,
     const CrossValidationSettings &settings, std::stop_token stop, const CrossValidationProgress &progress)
@@ -64,6 +83,7 @@ Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, s
 
     const int totalFits = settings.folds * settings.repeats;
     int fitsDone = 0;
+    std::vector<BinaryMetrics> repeatMetrics;
     for (int repeat = 0; repeat < settings.repeats; ++repeat) {
         auto folds
             = stratifiedKFold(labels, settings.folds, settings.seed + static_cast<std::uint64_t>(repeat));
@@ -96,19 +116,12 @@ Result<CrossValidationResult> crossValidateBinary(const RowMatrixXf &features, s
         if (!metrics)
             return std::unexpected(metrics.error());
         result.repeatAuroc.push_back(metrics->auroc.auroc);
-        accumulate(result.mean, *metrics);
+        repeatMetrics.push_back(*metrics);
         for (std::size_t row = 0; row < labels.size(); ++row)
             result.outOfFoldProbability[row] += outOfFold[row] / settings.repeats;
     }
-    divide(result.mean, settings.repeats);
-    result.mean.cases = result.cases;
-    result.mean.positives = result.positives;
-
-    const double meanAuroc = result.mean.auroc.auroc;
-    double squares = 0.0;
-    for (double auroc : result.repeatAuroc)
-        squares += (auroc - meanAuroc) * (auroc - meanAuroc);
-    result.aurocStandardDeviation = settings.repeats > 1 ? std::sqrt(squares / (settings.repeats - 1)) : 0.0;
+    result.mean = averageMetrics(repeatMetrics);
+    result.aurocStandardDeviation = standardDeviation(result.repeatAuroc);
     return result;
 }
 

@@ -40,6 +40,12 @@ struct CrossValidationResult
     std::vector<double> outOfFoldProbability; // per patient, averaged over the repeats
 };
 
+// Each metric averaged over the repeats (cases and positives taken from the first); the AUROC's
+// interval is the average of the repeats' intervals.
+[[nodiscard]] BinaryMetrics averageMetrics(std::span<const BinaryMetrics> repeats);
+// Sample standard deviation; 0 for fewer than two values.
+[[nodiscard]] double standardDeviation(std::span<const double> values);
+
 // Called after each fitted fold with (folds done, folds in all).
 using CrossValidationProgress = std::function<void(int, int)>;
 

@@ -101,6 +101,12 @@ Json contentToJson(const ModelBundle &bundle)
         content["validation"] = { { "protocol", v.protocol }, { "folds", v.folds }, { "repeats", v.repeats },
             { "seed", v.seed }, { "auroc_sd_across_repeats", v.aurocStandardDeviation },
             { "metrics", metricsToJson(v.metrics) } };
+        if (!v.selectionFrequency.empty()) {
+            Json frequency = Json::array();
+            for (const auto &[feature, share] : v.selectionFrequency)
+                frequency.push_back({ { "feature", feature }, { "share_of_outer_fits", share } });
+            content["validation"]["feature_selection"] = frequency;
+        }
     }
     return content;
 }
@@ -214,6 +220,10 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
             report.seed = wholeNumberAt<std::uint64_t>(v, "seed");
             report.aurocStandardDeviation = v.at("auroc_sd_across_repeats").get<double>();
             report.metrics = metricsFromJson(v.at("metrics"));
+            if (v.contains("feature_selection"))
+                for (const Json &entry : v.at("feature_selection"))
+                    report.selectionFrequency.emplace_back(entry.at("feature").get<std::string>(),
+                        entry.at("share_of_outer_fits").get<double>());
             bundle.validation = report;
         }
         if (auto structure = checkModelStructure(bundle, location); !structure)

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace mosaic {
 
@@ -27,6 +29,9 @@ struct ValidationReport
     std::uint64_t seed = 0;
     BinaryMetrics metrics; // averaged over repeats
     double aurocStandardDeviation = 0.0; // across repeats
+    // With nested feature selection: each feature's share of the outer fits that chose it, most
+    // often chosen first. Empty when the model uses every schema feature.
+    std::vector<std::pair<std::string, double>> selectionFrequency;
 };
 
 struct ModelBundle

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/model/risk_model.h"
 
+#include "core/model/nested_cross_validation.h"
 #include "core/timestamp.h"
 
 #include <algorithm>
@@ -31,15 +32,70 @@ Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema
     }
 
     const int totalSteps = request.validation.folds * request.validation.repeats + 1;
-    auto validation = crossValidateBinary(*features, labels, request.validation, stop, [&](int done, int) {
+    auto reportProgress = [&](int done, int) {
         if (progress)
             progress(done, totalSteps);
-    });
-    if (!validation)
-        return std::unexpected(validation.error());
+    };
 
-    const std::vector<std::string> names = schema.names();
-    auto data = DMatrix::fromDense(*features, labelValues, names);
+    // Which schema features the final model uses: all of them, or those chosen on the whole table by
+    // the same inner procedure that nested cross-validation ran inside each outer fold.
+    FeatureSchema modelSchema = schema;
+    RowMatrixXf modelFeatures = *features;
+    ValidationReport report;
+    if (request.featureSelection) {
+        NestedCrossValidationSettings nested;
+        nested.outer = request.validation;
+        nested.innerFolds = request.innerFolds;
+        nested.selection = *request.featureSelection;
+        auto validation = nestedCrossValidateBinary(*features, labels, nested, stop, reportProgress);
+        if (!validation)
+            return std::unexpected(validation.error());
+        report = makeValidationReport(validation->outer);
+        report.protocol = "nested cross-validation: " + std::to_string(nested.outer.repeats)
+            + " x repeated stratified " + std::to_string(nested.outer.folds) + "-fold outer loop, seed "
+            + std::to_string(nested.outer.seed) + "; in each outer training fold, an inner stratified "
+            + std::to_string(nested.innerFolds)
+            + "-fold loop chose how many features to keep, ranked by univariate AUROC with redundant ones "
+              "(|Spearman| > "
+            + std::to_string(nested.selection.maxCorrelation).substr(0, 4)
+            + ") skipped; metrics on each repeat's out-of-fold predictions, averaged over repeats";
+        std::vector<std::size_t> order(schema.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) {
+            return validation->selectionCount[a] > validation->selectionCount[b];
+        });
+        for (std::size_t column : order)
+            if (validation->selectionCount[column] > 0)
+                report.selectionFrequency.emplace_back(schema.at(column).name,
+                    static_cast<double>(validation->selectionCount[column]) / validation->outerFits);
+
+        std::vector<std::size_t> allRows(table.rows());
+        for (std::size_t i = 0; i < allRows.size(); ++i)
+            allRows[i] = i;
+        auto choice = chooseFeatures(*features, labels, allRows, nested, nested.outer.seed, stop);
+        if (!choice)
+            return std::unexpected(choice.error());
+        std::vector<FeatureDefinition> chosen;
+        modelFeatures.resize(features->rows(), static_cast<Eigen::Index>(choice->columns.size()));
+        for (std::size_t c = 0; c < choice->columns.size(); ++c) {
+            chosen.push_back(schema.at(choice->columns[c]));
+            modelFeatures.col(static_cast<Eigen::Index>(c))
+                = features->col(static_cast<Eigen::Index>(choice->columns[c]));
+        }
+        auto chosenSchema = FeatureSchema::fromDefinitions(std::move(chosen));
+        if (!chosenSchema)
+            return std::unexpected(chosenSchema.error());
+        modelSchema = std::move(*chosenSchema);
+    } else {
+        auto validation = crossValidateBinary(*features, labels, request.validation, stop, reportProgress);
+        if (!validation)
+            return std::unexpected(validation.error());
+        report = makeValidationReport(*validation);
+    }
+
+    const std::vector<std::string> names = modelSchema.names();
+    auto data = DMatrix::fromDense(modelFeatures, labelValues, names);
     if (!data)
         return std::unexpected(data.error());
     auto booster = Booster::train(*data, request.validation.training, stop);
@@ -55,13 +111,13 @@ Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema
     bundle.name = request.name;
     bundle.labelColumn = request.labelColumn;
     bundle.outcome = request.outcome;
-    bundle.schema = schema;
+    bundle.schema = std::move(modelSchema);
     bundle.parameters = request.validation.training;
     bundle.trainingSource = table.sourceName;
     bundle.trainingCases = table.rows();
-    bundle.trainingPositives = validation->positives;
+    bundle.trainingPositives = report.metrics.positives;
     bundle.createdAt = utcTimestampNow();
-    bundle.validation = makeValidationReport(*validation);
+    bundle.validation = std::move(report);
     bundle.xgboostModel = std::move(*model);
     return bundle;
 }

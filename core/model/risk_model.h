@@ -9,10 +9,12 @@
 #include "core/features/feature_vector.h"
 #include "core/model/booster.h"
 #include "core/model/cross_validation.h"
+#include "core/model/feature_selection.h"
 #include "core/model/model_bundle.h"
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -25,6 +27,11 @@ struct TrainingRequest
     std::string outcome; // what the probability means: "death during follow-up"
     std::string labelColumn; // the table column the labels came from, recorded in the bundle
     CrossValidationSettings validation;
+    // When set, the model does not use every schema feature: features are chosen inside each outer
+    // fold by an inner cross-validation (nested cross-validation), and the final model uses those
+    // chosen the same way on the whole table. For cohorts with far more features than patients.
+    std::optional<FeatureSelectionSettings> featureSelection;
+    int innerFolds = 3;
 };
 
 // Called with (steps done, steps in all): each cross-validation fit, then the final fit.
