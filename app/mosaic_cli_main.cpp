@@ -3,15 +3,20 @@
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
+#include "core/imaging/roi_image_loader.h"
 #include "core/model/metrics.h"
 #include "core/model/model_bundle.h"
 #include "core/model/openmp_wait_policy.h"
 #include "core/model/risk_model.h"
+#include "core/radiomics/radiomics_pipeline.h"
+#include "core/radiomics/radiomics_settings.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -278,6 +283,66 @@ int runValidate(const ValidateArguments &arguments)
     return 0;
 }
 
+// -------------------------------------------------------------------------------------------- radiomics
+
+struct RadiomicsArguments
+{
+    std::string image;
+    std::string mask;
+    std::string roi;
+    std::string settings;
+    std::string format = "csv";
+};
+
+Result<RadiomicsSettings> readRadiomicsSettings(const std::string &path)
+{
+    if (path.empty())
+        return RadiomicsSettings {};
+    const std::string name = std::filesystem::path(path).filename().string();
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error)
+        return fail(ErrorCode::NotFound, "cannot read the settings: " + error.message(), name);
+    if (size > (std::uintmax_t { 1 } << 20))
+        return fail(ErrorCode::LimitExceeded, "a settings file is larger than 1 MiB", name);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return RadiomicsSettings::fromJson(text.str(), name);
+}
+
+int runRadiomics(const RadiomicsArguments &arguments)
+{
+    auto settings = readRadiomicsSettings(arguments.settings);
+    if (!settings)
+        return reportError(settings.error());
+    auto loaded = loadRoiImage(arguments.image, arguments.mask, arguments.roi);
+    if (!loaded)
+        return reportError(loaded.error());
+    for (const auto &warning : loaded->warnings)
+        std::cerr << "mosaic-cli: warning: " << warning << '\n';
+    auto features = computeRadiomics(loaded->image, loaded->mask, *settings);
+    if (!features)
+        return reportError(features.error());
+
+    if (arguments.format == "json") {
+        Json values = Json::object();
+        for (const auto &feature : *features)
+            values[feature.tag] = std::isfinite(feature.value) ? Json(feature.value) : Json();
+        std::cout << Json { { "modality", loaded->modality }, { "unit", loaded->image.unit },
+                         { "roi", loaded->mask.roiName }, { "roi_voxels", loaded->mask.count() },
+                         { "warnings", loaded->warnings }, { "features", values } }
+                         .dump(2)
+                  << '\n';
+        return 0;
+    }
+    const char separator = arguments.format == "tsv" ? '\t' : ',';
+    std::cout << "tag" << separator << "value\n";
+    for (const auto &feature : *features)
+        std::cout << feature.tag << separator << formatNumber(feature.value, 10) << '\n';
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -343,6 +408,21 @@ int main(int argc, char **argv)
     addTableOptions(*validateCommand, validate.table);
     validateCommand->add_option("--label", validate.label, "outcome column (0/1)")->required();
 
+    RadiomicsArguments radiomics;
+    CLI::App *radiomicsCommand
+        = app.add_subcommand("radiomics", "IBSI 1 features of one region of interest, one row per feature");
+    radiomicsCommand->add_option("--image", radiomics.image, "DICOM series (folder, file or DICOMDIR) or NIfTI")
+        ->required()
+        ->check(CLI::ExistingPath);
+    radiomicsCommand->add_option("--mask", radiomics.mask, "RTSTRUCT, SEG or NIfTI mask")
+        ->required()
+        ->check(CLI::ExistingFile);
+    radiomicsCommand->add_option("--roi", radiomics.roi, "ROI name (RTSTRUCT) or segment label (SEG)");
+    radiomicsCommand->add_option("--settings", radiomics.settings, "IBSI settings (JSON)")
+        ->check(CLI::ExistingFile);
+    radiomicsCommand->add_option("--format", radiomics.format, "output format")
+        ->check(CLI::IsMember({ "csv", "tsv", "json" }));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success &success) {
@@ -356,5 +436,7 @@ int main(int argc, char **argv)
         return runTrain(train);
     if (predictCommand->parsed())
         return runPredict(predict);
+    if (radiomicsCommand->parsed())
+        return runRadiomics(radiomics);
     return runValidate(validate);
 }

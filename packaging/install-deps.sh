@@ -21,6 +21,8 @@ packages=(
     # benchmarks, fuzzers (clang's libFuzzer and sanitizer runtimes), and the display for GUI
     # tests and screenshots
     libbenchmark-dev clang libclang-rt-14-dev xvfb xauth
+    # the DICOM fuzzer (tests/fuzz): clang 14 cannot compile C++23 std::expected with libstdc++ 12
+    clang-16 libclang-rt-16-dev
     # peer tools the tests compare against
     bcftools plink2 python3 python3-xgboost python3-pydicom
 )

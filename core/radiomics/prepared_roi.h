@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The region of interest after IBSI 1 preprocessing (interpolation, re-segmentation,
 // discretisation): what every feature family reads. Produced by core/radiomics/preprocessing.
-// Cropped to the ROI's bounding box with a margin of one voxel of background on every side, so
-// neighbourhood code can look one step out without bounds checks.
+// Cropped to the ROI's bounding box with a margin of at least one voxel of background on every side,
+// so neighbourhood code can look one step out without bounds checks. The margin is wider where the
+// local-intensity sphere (IBSI 1, 3.2: radius 6.2 mm) needs image voxels around the ROI; `insideImage`
+// tells which crop voxels lie on the image (near an image edge the crop can reach beyond it).
 #pragma once
 
 #include <array>
@@ -29,6 +31,7 @@ struct PreparedRoi
     std::array<std::array<double, 3>, 3> direction{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
 
     std::vector<float> intensity;                // after interpolation; defined everywhere in the crop
+    std::vector<std::uint8_t> insideImage;       // 1 where the crop voxel lies on the (interpolated) image
     std::vector<std::uint8_t> morphologicalMask; // the ROI before re-segmentation (IBSI 1, 2.1)
     std::vector<std::uint8_t> intensityMask;     // the ROI after re-segmentation
     std::vector<int> greyLevel;                  // 1..greyLevelCount inside intensityMask, 0 elsewhere

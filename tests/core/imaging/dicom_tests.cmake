@@ -1,1 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# Included from tests/CMakeLists.txt: paths are relative to tests/.
+mosaic_add_test(tst_nifti_reader SOURCES core/imaging/tst_nifti_reader.cpp LIBRARIES mosaic_imaging)
+mosaic_add_test(tst_dicom_series_reader SOURCES core/imaging/tst_dicom_series_reader.cpp LIBRARIES mosaic_imaging)
+mosaic_add_test(tst_dicom_inspection SOURCES core/imaging/tst_dicom_inspection.cpp LIBRARIES mosaic_imaging)

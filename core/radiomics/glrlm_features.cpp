@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/radiomics/glrlm_features.h"
+
+#include "core/radiomics/texture_matrix.h"
+
+#include <algorithm>
+
+namespace mosaic {
+namespace {
+
+using texture::kDirections;
+using texture::kInPlaneDirectionCount;
+using texture::TouchedCountMatrix;
+using texture::ZoneMatrix;
+
+constexpr std::array<std::string_view, 16> kNames { "sre", "lre", "lgre", "hgre", "srlge", "srhge", "lrlge",
+    "lrhge", "glnu", "glnu_norm", "rlnu", "rlnu_norm", "r_perc", "gl_var", "rl_var", "rl_entr" };
+
+void append(RadiomicsFeatures &features, const texture::ZoneFeatureValues &values, std::string_view suffix)
+{
+    texture::appendFeatures(features, "rlm_", kNames, values, suffix);
+}
+
+// Counts the runs that start in slice k along `offset`. A run starts at a voxel whose predecessor
+// along the direction has another grey level (or lies outside the ROI, grey level 0); it ends at the
+// first voxel that differs, at the latest in the background margin.
+void countRunsInSlice(
+    const PreparedRoi &roi, std::size_t k, std::ptrdiff_t offset, TouchedCountMatrix &matrix)
+{
+    const int *grey = roi.greyLevel.data();
+    for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
+        const auto rowStart = static_cast<std::ptrdiff_t>(roi.index(0, j, k));
+        for (std::ptrdiff_t voxel = rowStart + 1;
+             voxel + 1 < rowStart + static_cast<std::ptrdiff_t>(roi.size[0]); ++voxel) {
+            const int level = grey[voxel];
+            if (level == 0 || grey[voxel - offset] == level)
+                continue;
+            int length = 1;
+            for (std::ptrdiff_t next = voxel + offset; grey[next] == level; next += offset)
+                ++length;
+            matrix.add(level, length);
+        }
+    }
+}
+
+} // namespace
+
+void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+{
+    if (!texture::hasInterior(roi))
+        return;
+    const int ng = roi.greyLevelCount;
+    const int longestRun = static_cast<int>(std::ranges::max(roi.size));
+    const auto makeMatrix = [ng, longestRun] { return TouchedCountMatrix(ng + 1, longestRun + 1); };
+
+    std::vector<TouchedCountMatrix> sliceMatrices(kInPlaneDirectionCount, makeMatrix());
+    std::vector<TouchedCountMatrix> volumeMatrices(kDirections.size(), makeMatrix());
+    texture::FeatureMean<texture::kZoneFeatureCount> perSliceAndDirection, perSlice;
+    double roiVoxelCount = 0.0;
+
+    std::array<ZoneMatrix, kInPlaneDirectionCount> sliceZoneMatrices;
+    for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
+        double sliceVoxelCount = 0.0;
+        for (std::size_t j = 1; j + 1 < roi.size[1]; ++j)
+            for (std::size_t i = 1; i + 1 < roi.size[0]; ++i)
+                sliceVoxelCount += roi.greyLevel[roi.index(i, j, k)] > 0 ? 1.0 : 0.0;
+        if (sliceVoxelCount == 0.0)
+            continue;
+        roiVoxelCount += sliceVoxelCount;
+        // Every ROI voxel lies in exactly one run per direction, so each in-plane matrix is non-empty
+        // and N_v of the slice is its voxel count (IBSI 1, 3.7.13).
+        for (std::size_t direction = 0; direction < kInPlaneDirectionCount; ++direction) {
+            TouchedCountMatrix &matrix = sliceMatrices[direction];
+            countRunsInSlice(roi, k, texture::flatOffset(roi, kDirections[direction]), matrix);
+            sliceZoneMatrices[direction] = texture::zoneMatrixOf(matrix, sliceVoxelCount);
+            perSliceAndDirection.add(texture::zoneFeatures(sliceZoneMatrices[direction]));
+            volumeMatrices[direction].addMatrix(matrix);
+            matrix.clear();
+        }
+        perSlice.add(texture::zoneFeatures(texture::mergeZoneMatrices(sliceZoneMatrices)));
+        for (std::size_t direction = kInPlaneDirectionCount; direction < kDirections.size(); ++direction)
+            countRunsInSlice(
+                roi, k, texture::flatOffset(roi, kDirections[direction]), volumeMatrices[direction]);
+    }
+    if (roiVoxelCount == 0.0)
+        return;
+
+    std::vector<ZoneMatrix> directionMatrices;
+    texture::FeatureMean<texture::kZoneFeatureCount> perInPlaneDirection, perDirection;
+    for (std::size_t direction = 0; direction < kDirections.size(); ++direction) {
+        directionMatrices.push_back(texture::zoneMatrixOf(volumeMatrices[direction], roiVoxelCount));
+        const auto values = texture::zoneFeatures(directionMatrices.back());
+        perDirection.add(values);
+        if (direction < kInPlaneDirectionCount)
+            perInPlaneDirection.add(values);
+    }
+    const std::span<const ZoneMatrix> all(directionMatrices);
+
+    append(features, perSliceAndDirection.mean(), "_2D_avg");
+    append(features, perSlice.mean(), "_2D_comb");
+    append(features, perInPlaneDirection.mean(), "_2_5D_avg");
+    append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all.first(kInPlaneDirectionCount))),
+        "_2_5D_comb");
+    append(features, perDirection.mean(), "_3D_avg");
+    append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all)), "_3D_comb");
+}
+
+} // namespace mosaic

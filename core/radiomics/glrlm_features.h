@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// Grey level run length matrix features, IBSI 1 section 3.7: runs along 4 in-plane directions or 13
+// directions in 3D, every aggregation of the reference tables (rlm_*_2D_avg, _2D_comb, _2_5D_avg,
+// _2_5D_comb, _3D_avg, _3D_comb).
+#pragma once
+
+#include "core/radiomics/prepared_roi.h"
+
+namespace mosaic {
+
+void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features);
+
+} // namespace mosaic

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/radiomics/glszm_features.h"
+
+#include "core/radiomics/zone_matrix_aggregation.h"
+
+namespace mosaic {
+namespace {
+
+constexpr std::array<std::string_view, 16> kNames { "sze", "lze", "lgze", "hgze", "szlge", "szhge", "lzlge",
+    "lzhge", "glnu", "glnu_norm", "zsnu", "zsnu_norm", "z_perc", "gl_var", "zs_var", "zs_entr" };
+
+} // namespace
+
+void addGlszmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+{
+    texture::appendZoneFamily(features, "szm_", kNames, roi, texture::ZoneColumn::Size);
+}
+
+} // namespace mosaic

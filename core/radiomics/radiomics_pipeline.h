@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// The radiomics use case: one image, one ROI, one settings file in; every IBSI 1 feature out.
+#pragma once
+
+#include "core/error.h"
+#include "core/imaging/volume.h"
+#include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
+
+namespace mosaic {
+
+// Prepares the ROI (core/radiomics/preprocessing.h) and computes morphology, local intensity,
+// intensity statistics, intensity histogram, intensity-volume histogram and texture features.
+[[nodiscard]] Result<RadiomicsFeatures> computeRadiomics(
+    const Volume &image, const Mask &mask, const RadiomicsSettings &settings);
+
+// The feature families on an already prepared ROI.
+[[nodiscard]] RadiomicsFeatures computeFeatures(const PreparedRoi &roi, const RadiomicsSettings &settings);
+
+} // namespace mosaic
