@@ -146,27 +146,31 @@ void append(RadiomicsFeatures &features, const GlcmValues &values, std::string_v
 
 } // namespace
 
-void addGlcmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+void addGlcmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
-    if (!texture::hasInterior(roi))
+    if (!texture::hasInterior(roi) || !(aggregation.slice2D || aggregation.slice25D || aggregation.volume3D))
         return;
     const int ng = roi.greyLevelCount;
     const auto makeMatrix = [ng] { return TouchedCountMatrix(ng + 1, ng + 1); };
+    // The out-of-plane directions enter the 3D matrices only.
+    const std::size_t directionCount = aggregation.volume3D ? kDirections.size() : kInPlaneDirectionCount;
+    const bool keepsDirectionMatrices = aggregation.slice25D || aggregation.volume3D;
     std::array<std::ptrdiff_t, kDirections.size()> offsets {};
-    for (std::size_t direction = 0; direction < kDirections.size(); ++direction)
+    for (std::size_t direction = 0; direction < directionCount; ++direction)
         offsets[direction] = texture::flatOffset(roi, kDirections[direction]);
 
     // In-plane matrices of the current slice, their merge, and per direction over all slices (which
     // are both the 2.5D matrices and the in-plane four of the 13 3D matrices).
     std::vector<TouchedCountMatrix> sliceMatrices(kInPlaneDirectionCount, makeMatrix());
-    std::vector<TouchedCountMatrix> volumeMatrices(kDirections.size(), makeMatrix());
+    std::vector<TouchedCountMatrix> volumeMatrices(directionCount, makeMatrix());
     TouchedCountMatrix sliceMerged = makeMatrix();
     texture::FeatureMean<kGlcmFeatureCount> perSliceAndDirection, perSlice;
 
     const int *grey = roi.greyLevel.data();
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
         // Direction by direction, so the inner loop adds into one matrix with one fixed offset.
-        for (std::size_t direction = 0; direction < kDirections.size(); ++direction) {
+        for (std::size_t direction = 0; direction < directionCount; ++direction) {
             TouchedCountMatrix &matrix
                 = direction < kInPlaneDirectionCount ? sliceMatrices[direction] : volumeMatrices[direction];
             const std::ptrdiff_t offset = offsets[direction];
@@ -186,9 +190,12 @@ void addGlcmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
             TouchedCountMatrix &matrix = sliceMatrices[direction];
             if (matrix.empty())
                 continue;
-            perSliceAndDirection.add(glcmValues(matrix, ng));
-            sliceMerged.addMatrix(matrix);
-            volumeMatrices[direction].addMatrix(matrix);
+            if (aggregation.slice2D) {
+                perSliceAndDirection.add(glcmValues(matrix, ng));
+                sliceMerged.addMatrix(matrix);
+            }
+            if (keepsDirectionMatrices)
+                volumeMatrices[direction].addMatrix(matrix);
             matrix.clear();
         }
         if (!sliceMerged.empty()) {
@@ -200,7 +207,7 @@ void addGlcmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
     texture::FeatureMean<kGlcmFeatureCount> perInPlaneDirection, perDirection;
     TouchedCountMatrix inPlaneMerged = makeMatrix();
     TouchedCountMatrix allMerged = makeMatrix();
-    for (std::size_t direction = 0; direction < kDirections.size(); ++direction) {
+    for (std::size_t direction = 0; direction < volumeMatrices.size(); ++direction) {
         const TouchedCountMatrix &matrix = volumeMatrices[direction];
         if (matrix.empty())
             continue;
@@ -217,11 +224,11 @@ void addGlcmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
         append(features, perSliceAndDirection.mean(), "_2D_avg");
     if (!perSlice.empty())
         append(features, perSlice.mean(), "_2D_comb");
-    if (!perInPlaneDirection.empty()) {
+    if (aggregation.slice25D && !perInPlaneDirection.empty()) {
         append(features, perInPlaneDirection.mean(), "_2_5D_avg");
         append(features, glcmValues(inPlaneMerged, ng), "_2_5D_comb");
     }
-    if (!perDirection.empty()) {
+    if (aggregation.volume3D && !perDirection.empty()) {
         append(features, perDirection.mean(), "_3D_avg");
         append(features, glcmValues(allMerged, ng), "_3D_comb");
     }

@@ -5,9 +5,12 @@
 #pragma once
 
 #include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
 
 namespace mosaic {
 
-void addGlcmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features);
+// Computes only the aggregations `aggregation` asks for.
+void addGlcmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features);
 
 } // namespace mosaic

@@ -11,9 +11,19 @@ constexpr std::array<std::string_view, 16> kNames { "sde", "lde", "lgze", "hgze"
 
 } // namespace
 
-void addGldzmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+const texture::ZoneFamily texture::kDistanceZoneFamily { "dzm_", kNames, texture::ZoneColumn::EdgeDistance };
+
+void addGldzmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
-    texture::appendZoneFamily(features, "dzm_", kNames, roi, texture::ZoneColumn::EdgeDistance);
+    texture::appendZoneFamilies(features, std::span(&texture::kDistanceZoneFamily, 1), roi, aggregation);
+}
+
+void addGlszmAndGldzmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
+{
+    const std::array families { texture::kSizeZoneFamily, texture::kDistanceZoneFamily };
+    texture::appendZoneFamilies(features, families, roi, aggregation);
 }
 
 } // namespace mosaic

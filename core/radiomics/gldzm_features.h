@@ -5,9 +5,17 @@
 #pragma once
 
 #include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
 
 namespace mosaic {
 
-void addGldzmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features);
+// Computes only the aggregations `aggregation` asks for.
+void addGldzmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features);
+
+// GLSZM and GLDZM together: both count the same zones, so the zones of each aggregation are labelled
+// once for the two families. The features equal those of addGlszmFeatures then addGldzmFeatures.
+void addGlszmAndGldzmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features);
 
 } // namespace mosaic

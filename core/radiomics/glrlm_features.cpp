@@ -45,16 +45,19 @@ void countRunsInSlice(
 
 } // namespace
 
-void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+void addGlrlmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
-    if (!texture::hasInterior(roi))
+    if (!texture::hasInterior(roi) || !(aggregation.slice2D || aggregation.slice25D || aggregation.volume3D))
         return;
     const int ng = roi.greyLevelCount;
     const int longestRun = static_cast<int>(std::ranges::max(roi.size));
     const auto makeMatrix = [ng, longestRun] { return TouchedCountMatrix(ng + 1, longestRun + 1); };
+    // The out-of-plane directions enter the 3D matrices only.
+    const std::size_t directionCount = aggregation.volume3D ? kDirections.size() : kInPlaneDirectionCount;
 
     std::vector<TouchedCountMatrix> sliceMatrices(kInPlaneDirectionCount, makeMatrix());
-    std::vector<TouchedCountMatrix> volumeMatrices(kDirections.size(), makeMatrix());
+    std::vector<TouchedCountMatrix> volumeMatrices(directionCount, makeMatrix());
     texture::FeatureMean<texture::kZoneFeatureCount> perSliceAndDirection, perSlice;
     double roiVoxelCount = 0.0;
 
@@ -72,13 +75,16 @@ void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
         for (std::size_t direction = 0; direction < kInPlaneDirectionCount; ++direction) {
             TouchedCountMatrix &matrix = sliceMatrices[direction];
             countRunsInSlice(roi, k, texture::flatOffset(roi, kDirections[direction]), matrix);
-            sliceZoneMatrices[direction] = texture::zoneMatrixOf(matrix, sliceVoxelCount);
-            perSliceAndDirection.add(texture::zoneFeatures(sliceZoneMatrices[direction]));
+            if (aggregation.slice2D) {
+                sliceZoneMatrices[direction] = texture::zoneMatrixOf(matrix, sliceVoxelCount);
+                perSliceAndDirection.add(texture::zoneFeatures(sliceZoneMatrices[direction]));
+            }
             volumeMatrices[direction].addMatrix(matrix);
             matrix.clear();
         }
-        perSlice.add(texture::zoneFeatures(texture::mergeZoneMatrices(sliceZoneMatrices)));
-        for (std::size_t direction = kInPlaneDirectionCount; direction < kDirections.size(); ++direction)
+        if (aggregation.slice2D)
+            perSlice.add(texture::zoneFeatures(texture::mergeZoneMatrices(sliceZoneMatrices)));
+        for (std::size_t direction = kInPlaneDirectionCount; direction < directionCount; ++direction)
             countRunsInSlice(
                 roi, k, texture::flatOffset(roi, kDirections[direction]), volumeMatrices[direction]);
     }
@@ -87,7 +93,7 @@ void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
 
     std::vector<ZoneMatrix> directionMatrices;
     texture::FeatureMean<texture::kZoneFeatureCount> perInPlaneDirection, perDirection;
-    for (std::size_t direction = 0; direction < kDirections.size(); ++direction) {
+    for (std::size_t direction = 0; direction < directionCount; ++direction) {
         directionMatrices.push_back(texture::zoneMatrixOf(volumeMatrices[direction], roiVoxelCount));
         const auto values = texture::zoneFeatures(directionMatrices.back());
         perDirection.add(values);
@@ -96,13 +102,19 @@ void addGlrlmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
     }
     const std::span<const ZoneMatrix> all(directionMatrices);
 
-    append(features, perSliceAndDirection.mean(), "_2D_avg");
-    append(features, perSlice.mean(), "_2D_comb");
-    append(features, perInPlaneDirection.mean(), "_2_5D_avg");
-    append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all.first(kInPlaneDirectionCount))),
-        "_2_5D_comb");
-    append(features, perDirection.mean(), "_3D_avg");
-    append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all)), "_3D_comb");
+    if (aggregation.slice2D) {
+        append(features, perSliceAndDirection.mean(), "_2D_avg");
+        append(features, perSlice.mean(), "_2D_comb");
+    }
+    if (aggregation.slice25D) {
+        append(features, perInPlaneDirection.mean(), "_2_5D_avg");
+        append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all.first(kInPlaneDirectionCount))),
+            "_2_5D_comb");
+    }
+    if (aggregation.volume3D) {
+        append(features, perDirection.mean(), "_3D_avg");
+        append(features, texture::zoneFeatures(texture::mergeZoneMatrices(all)), "_3D_comb");
+    }
 }
 
 } // namespace mosaic

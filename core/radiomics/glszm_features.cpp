@@ -11,9 +11,12 @@ constexpr std::array<std::string_view, 16> kNames { "sze", "lze", "lgze", "hgze"
 
 } // namespace
 
-void addGlszmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+const texture::ZoneFamily texture::kSizeZoneFamily { "szm_", kNames, texture::ZoneColumn::Size };
+
+void addGlszmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
-    texture::appendZoneFamily(features, "szm_", kNames, roi, texture::ZoneColumn::Size);
+    texture::appendZoneFamilies(features, std::span(&texture::kSizeZoneFamily, 1), roi, aggregation);
 }
 
 } // namespace mosaic

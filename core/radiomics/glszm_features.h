@@ -4,9 +4,12 @@
 #pragma once
 
 #include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
 
 namespace mosaic {
 
-void addGlszmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features);
+// Computes only the aggregations `aggregation` asks for.
+void addGlszmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features);
 
 } // namespace mosaic

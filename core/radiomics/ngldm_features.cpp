@@ -43,31 +43,41 @@ void append(RadiomicsFeatures &features, const texture::ZoneFeatureValues &value
 
 } // namespace
 
-void addNgldmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+void addNgldmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
     if (!texture::hasInterior(roi))
         return;
     const int ng = roi.greyLevelCount;
+    const bool inPlane = aggregation.slice2D || aggregation.slice25D;
     const std::vector<std::ptrdiff_t> sliceOffsets = texture::neighbourOffsets(roi, false);
     const std::vector<std::ptrdiff_t> volumeOffsets = texture::neighbourOffsets(roi, true);
     TouchedCountMatrix slice(ng + 1, 10), slicesMerged(ng + 1, 10), volume(ng + 1, 28);
     texture::FeatureMean<texture::kZoneFeatureCount> perSlice;
     double roiVoxelCount = 0.0;
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
-        const double sliceVoxelCount = accumulateSlice(roi, k, sliceOffsets, slice);
-        accumulateSlice(roi, k, volumeOffsets, volume);
+        const double sliceVoxelCount = inPlane ? accumulateSlice(roi, k, sliceOffsets, slice)
+                                               : accumulateSlice(roi, k, volumeOffsets, volume);
+        if (inPlane && aggregation.volume3D)
+            accumulateSlice(roi, k, volumeOffsets, volume);
         if (sliceVoxelCount == 0.0)
             continue;
         roiVoxelCount += sliceVoxelCount;
-        perSlice.add(texture::zoneFeatures(texture::zoneMatrixOf(slice, sliceVoxelCount)));
+        if (!inPlane)
+            continue;
+        if (aggregation.slice2D)
+            perSlice.add(texture::zoneFeatures(texture::zoneMatrixOf(slice, sliceVoxelCount)));
         slicesMerged.addMatrix(slice);
         slice.clear();
     }
     if (roiVoxelCount == 0.0)
         return;
-    append(features, perSlice.mean(), "_2D");
-    append(features, texture::zoneFeatures(texture::zoneMatrixOf(slicesMerged, roiVoxelCount)), "_2_5D");
-    append(features, texture::zoneFeatures(texture::zoneMatrixOf(volume, roiVoxelCount)), "_3D");
+    if (aggregation.slice2D)
+        append(features, perSlice.mean(), "_2D");
+    if (aggregation.slice25D)
+        append(features, texture::zoneFeatures(texture::zoneMatrixOf(slicesMerged, roiVoxelCount)), "_2_5D");
+    if (aggregation.volume3D)
+        append(features, texture::zoneFeatures(texture::zoneMatrixOf(volume, roiVoxelCount)), "_3D");
 }
 
 } // namespace mosaic

@@ -124,29 +124,34 @@ void append(RadiomicsFeatures &features, const NgtdmValues &values, std::string_
 
 } // namespace
 
-void addNgtdmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
+void addNgtdmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
 {
     if (!texture::hasInterior(roi))
         return;
     const int ng = roi.greyLevelCount;
+    const bool inPlane = aggregation.slice2D || aggregation.slice25D;
     const std::vector<std::ptrdiff_t> sliceOffsets = texture::neighbourOffsets(roi, false);
     const std::vector<std::ptrdiff_t> volumeOffsets = texture::neighbourOffsets(roi, true);
     ToneDifferences slice(ng), slicesMerged(ng), volume(ng);
     texture::FeatureMean<kNgtdmFeatureCount> perSlice;
     NgtdmValues values {};
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
+        if (aggregation.volume3D)
+            accumulateSlice(roi, k, volumeOffsets, volume);
+        if (!inPlane)
+            continue;
         accumulateSlice(roi, k, sliceOffsets, slice);
-        accumulateSlice(roi, k, volumeOffsets, volume);
-        if (ngtdmValues(slice, values))
+        if (aggregation.slice2D && ngtdmValues(slice, values))
             perSlice.add(values);
         slicesMerged.add(slice);
         slice.clear();
     }
     if (!perSlice.empty())
         append(features, perSlice.mean(), "_2D");
-    if (ngtdmValues(slicesMerged, values))
+    if (aggregation.slice25D && ngtdmValues(slicesMerged, values))
         append(features, values, "_2_5D");
-    if (ngtdmValues(volume, values))
+    if (aggregation.volume3D && ngtdmValues(volume, values))
         append(features, values, "_3D");
 }
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
 
 namespace mosaic {
 
-void addNgtdmFeatures(const PreparedRoi &roi, RadiomicsFeatures &features);
+// Computes only the aggregations `aggregation` asks for.
+void addNgtdmFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features);
 
 } // namespace mosaic

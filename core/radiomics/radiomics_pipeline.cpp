@@ -20,7 +20,7 @@ RadiomicsFeatures computeFeatures(const PreparedRoi &roi, const RadiomicsSetting
     addStatisticsFeatures(roi, features);
     addIntensityHistogramFeatures(roi, features);
     addIntensityVolumeHistogramFeatures(roi, settings.ivhDiscretisation, settings.resegmentation, features);
-    addTextureFeatures(roi, features);
+    addTextureFeatures(roi, settings.aggregation, features);
     return features;
 }
 

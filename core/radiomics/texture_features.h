@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// All texture matrix families of IBSI 1 (sections 3.6 to 3.11) in every aggregation of the reference
-// tables; the pipeline calls this once per prepared ROI.
+// All texture matrix families of IBSI 1 (sections 3.6 to 3.11) in the aggregations of the reference
+// tables that the settings ask for; the pipeline calls this once per prepared ROI. An aggregation
+// that is not asked for is not computed at all (not computed and then dropped).
 //
 // Conventions the manual leaves open, chosen once for all families:
 // - Ng is PreparedRoi::greyLevelCount (used by GLCM's normalised inverse differences), not the
@@ -19,17 +20,24 @@
 #include "core/radiomics/ngldm_features.h"
 #include "core/radiomics/ngtdm_features.h"
 #include "core/radiomics/prepared_roi.h"
+#include "core/radiomics/radiomics_settings.h"
 
 namespace mosaic {
 
+inline void addTextureFeatures(
+    const PreparedRoi &roi, const AggregationSettings &aggregation, RadiomicsFeatures &features)
+{
+    addGlcmFeatures(roi, aggregation, features);
+    addGlrlmFeatures(roi, aggregation, features);
+    addGlszmAndGldzmFeatures(roi, aggregation, features);
+    addNgtdmFeatures(roi, aggregation, features);
+    addNgldmFeatures(roi, aggregation, features);
+}
+
+// Every aggregation (2D, 2.5D and 3D), as the IBSI reference tables list them.
 inline void addTextureFeatures(const PreparedRoi &roi, RadiomicsFeatures &features)
 {
-    addGlcmFeatures(roi, features);
-    addGlrlmFeatures(roi, features);
-    addGlszmFeatures(roi, features);
-    addGldzmFeatures(roi, features);
-    addNgtdmFeatures(roi, features);
-    addNgldmFeatures(roi, features);
+    addTextureFeatures(roi, AggregationSettings {}, features);
 }
 
 } // namespace mosaic

@@ -2,6 +2,8 @@
 #include "core/radiomics/zone_matrix_aggregation.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace mosaic::texture {
 namespace {
@@ -58,53 +60,72 @@ private:
 
 } // namespace
 
-void appendZoneFamily(RadiomicsFeatures &features, std::string_view prefix,
-    std::span<const std::string_view> names, const PreparedRoi &roi, ZoneColumn column)
+void appendZoneFamilies(RadiomicsFeatures &features, std::span<const ZoneFamily> families,
+    const PreparedRoi &roi, const AggregationSettings &aggregation)
 {
-    if (!hasInterior(roi))
+    if (!hasInterior(roi) || families.empty())
         return;
-    const bool byDistance = column == ZoneColumn::EdgeDistance;
+    const bool needsDistance = std::ranges::any_of(
+        families, [](const ZoneFamily &family) { return family.column == ZoneColumn::EdgeDistance; });
     // A zone voxel outside the morphological mask (which re-segmentation cannot produce) would have
     // distance 0; such a zone is treated as lying on the edge.
-    const auto columnOf = [byDistance](const GreyLevelZone &zone) {
-        return byDistance ? std::max(1, zone.distanceToEdge) : static_cast<int>(zone.voxelCount);
+    const auto columnOf = [](const GreyLevelZone &zone, ZoneColumn column) {
+        return column == ZoneColumn::EdgeDistance ? std::max(1, zone.distanceToEdge)
+                                                  : static_cast<int>(zone.voxelCount);
     };
-    const int ng = roi.greyLevelCount;
+    const auto countZone = [&](std::vector<ZoneCounter> &counters, const GreyLevelZone &zone) {
+        for (std::size_t family = 0; family < families.size(); ++family)
+            counters[family].add(zone.greyLevel, columnOf(zone, families[family].column),
+                static_cast<double>(zone.voxelCount));
+    };
+    const std::vector<ZoneCounter> emptyCounters(families.size(), ZoneCounter(roi.greyLevelCount));
+    std::vector<std::vector<std::pair<std::string_view, ZoneFeatureValues>>> results(families.size());
 
-    ZoneCounter slice(ng), slicesMerged(ng);
-    FeatureMean<kZoneFeatureCount> perSlice;
-    std::size_t currentSlice = 0;
-    const auto closeSlice = [&] {
-        if (slice.empty())
-            return;
-        perSlice.add(zoneFeatures(slice.matrix()));
-        slicesMerged.addCounter(slice);
-        slice.clear();
-    };
-    {
-        const std::vector<int> distance = byDistance ? edgeDistanceMap(roi, false) : std::vector<int> {};
-        forEachGreyLevelZone(roi, false, byDistance ? &distance : nullptr, [&](const GreyLevelZone &zone) {
+    if (aggregation.slice2D || aggregation.slice25D) {
+        std::vector<ZoneCounter> slice = emptyCounters, slicesMerged = emptyCounters;
+        std::vector<FeatureMean<kZoneFeatureCount>> perSlice(families.size());
+        std::size_t currentSlice = 0;
+        const auto closeSlice = [&] {
+            for (std::size_t family = 0; family < families.size(); ++family) {
+                if (slice[family].empty())
+                    continue;
+                if (aggregation.slice2D)
+                    perSlice[family].add(zoneFeatures(slice[family].matrix()));
+                if (aggregation.slice25D)
+                    slicesMerged[family].addCounter(slice[family]);
+                slice[family].clear();
+            }
+        };
+        const std::vector<int> distance = needsDistance ? edgeDistanceMap(roi, false) : std::vector<int> {};
+        forEachGreyLevelZone(roi, false, needsDistance ? &distance : nullptr, [&](const GreyLevelZone &zone) {
             if (zone.slice != currentSlice) {
                 closeSlice();
                 currentSlice = zone.slice;
             }
-            slice.add(zone.greyLevel, columnOf(zone), static_cast<double>(zone.voxelCount));
+            countZone(slice, zone);
         });
         closeSlice();
+        for (std::size_t family = 0; family < families.size(); ++family) {
+            if (!perSlice[family].empty())
+                results[family].emplace_back("_2D", perSlice[family].mean());
+            if (!slicesMerged[family].empty())
+                results[family].emplace_back("_2_5D", zoneFeatures(slicesMerged[family].matrix()));
+        }
     }
-    if (perSlice.empty())
-        return;
 
-    ZoneCounter volume(ng);
-    {
-        const std::vector<int> distance = byDistance ? edgeDistanceMap(roi, true) : std::vector<int> {};
-        forEachGreyLevelZone(roi, true, byDistance ? &distance : nullptr, [&](const GreyLevelZone &zone) {
-            volume.add(zone.greyLevel, columnOf(zone), static_cast<double>(zone.voxelCount));
-        });
+    if (aggregation.volume3D) {
+        std::vector<ZoneCounter> volume = emptyCounters;
+        const std::vector<int> distance = needsDistance ? edgeDistanceMap(roi, true) : std::vector<int> {};
+        forEachGreyLevelZone(roi, true, needsDistance ? &distance : nullptr,
+            [&](const GreyLevelZone &zone) { countZone(volume, zone); });
+        for (std::size_t family = 0; family < families.size(); ++family)
+            if (!volume[family].empty())
+                results[family].emplace_back("_3D", zoneFeatures(volume[family].matrix()));
     }
-    appendFeatures(features, prefix, names, perSlice.mean(), "_2D");
-    appendFeatures(features, prefix, names, zoneFeatures(slicesMerged.matrix()), "_2_5D");
-    appendFeatures(features, prefix, names, zoneFeatures(volume.matrix()), "_3D");
+
+    for (std::size_t family = 0; family < families.size(); ++family)
+        for (const auto &[suffix, values] : results[family])
+            appendFeatures(features, families[family].prefix, families[family].names, values, suffix);
 }
 
 } // namespace mosaic::texture

@@ -5,8 +5,10 @@
 #pragma once
 
 #include "core/radiomics/grey_level_zones.h"
+#include "core/radiomics/radiomics_settings.h"
 #include "core/radiomics/texture_matrix.h"
 
+#include <span>
 #include <string_view>
 
 namespace mosaic::texture {
@@ -16,7 +18,21 @@ enum class ZoneColumn {
     EdgeDistance, // GLDZM: the zone's smallest distance to the ROI edge
 };
 
-void appendZoneFamily(RadiomicsFeatures &features, std::string_view prefix,
-    std::span<const std::string_view> names, const PreparedRoi &roi, ZoneColumn column);
+struct ZoneFamily
+{
+    std::string_view prefix; // "szm_"
+    std::span<const std::string_view> names;
+    ZoneColumn column;
+};
+
+// The two families, defined beside their feature names in glszm_features.cpp and gldzm_features.cpp.
+extern const ZoneFamily kSizeZoneFamily;
+extern const ZoneFamily kDistanceZoneFamily;
+
+// Labels the zones of each aggregation that `aggregation` asks for once, counts every zone into each
+// family's matrices, then appends the features family by family (all of the first family's, then
+// the second's), so the result equals calling this once per family.
+void appendZoneFamilies(RadiomicsFeatures &features, std::span<const ZoneFamily> families,
+    const PreparedRoi &roi, const AggregationSettings &aggregation);
 
 } // namespace mosaic::texture

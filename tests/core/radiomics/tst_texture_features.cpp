@@ -140,6 +140,8 @@ private slots:
     void everyReferenceTagIsComputed();
     void widerMarginChangesNothing();
     void singleGreyLevelGivesFiniteValues();
+    void aggregationSubsetEqualsFullRun_data();
+    void aggregationSubsetEqualsFullRun();
 
 private:
     PreparedRoi m_roi;
@@ -257,6 +259,52 @@ void TestTextureFeatures::singleGreyLevelGivesFiniteValues()
     QCOMPARE(*findFeature(features, "cm_info_corr1_3D_comb"), 0.0);
     QCOMPARE(*findFeature(features, "ngt_coarseness_3D"), 1.0e6);
     QCOMPARE(*findFeature(features, "szm_zs_var_3D"), 0.0);
+}
+
+// The aggregation a tag belongs to, from its suffix (IBSI 1 reference tables).
+QString aggregationOf(const std::string &tag)
+{
+    const QString name = QString::fromStdString(tag);
+    if (name.contains(QStringLiteral("_2_5D")))
+        return QStringLiteral("2.5D");
+    if (name.contains(QStringLiteral("_2D")))
+        return QStringLiteral("2D");
+    return QStringLiteral("3D");
+}
+
+void TestTextureFeatures::aggregationSubsetEqualsFullRun_data()
+{
+    QTest::addColumn<bool>("slice2D");
+    QTest::addColumn<bool>("slice25D");
+    QTest::addColumn<bool>("volume3D");
+    QTest::newRow("3D only, as the sarcoma case study computes") << false << false << true;
+    QTest::newRow("2D only") << true << false << false;
+    QTest::newRow("2.5D only") << false << true << false;
+    QTest::newRow("2D and 3D, without 2.5D") << true << false << true;
+    QTest::newRow("none: no texture feature at all") << false << false << false;
+}
+
+// Asking for fewer aggregations skips work but changes no value: the features are exactly the full
+// run's features of those aggregations, in the same order, and no others.
+void TestTextureFeatures::aggregationSubsetEqualsFullRun()
+{
+    QFETCH(bool, slice2D);
+    QFETCH(bool, slice25D);
+    QFETCH(bool, volume3D);
+    const AggregationSettings aggregation { slice2D, slice25D, volume3D };
+    RadiomicsFeatures expected;
+    for (const RadiomicsFeature &feature : m_features) {
+        const QString of = aggregationOf(feature.tag);
+        if ((of == "2D" && slice2D) || (of == "2.5D" && slice25D) || (of == "3D" && volume3D))
+            expected.push_back(feature);
+    }
+    RadiomicsFeatures features;
+    addTextureFeatures(m_roi, aggregation, features);
+    QCOMPARE(features.size(), expected.size());
+    for (std::size_t index = 0; index < features.size(); ++index) {
+        QCOMPARE(features[index].tag, expected[index].tag);
+        QCOMPARE(features[index].value, expected[index].value);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestTextureFeatures)
