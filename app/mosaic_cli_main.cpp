@@ -3,6 +3,7 @@
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
+#include "core/imaging/dicom_inspection.h"
 #include "core/imaging/roi_image_loader.h"
 #include "core/model/metrics.h"
 #include "core/model/model_bundle.h"
@@ -343,13 +344,60 @@ int runRadiomics(const RadiomicsArguments &arguments)
     return 0;
 }
 
+// ---------------------------------------------------------------------------------------------- inspect
+
+struct InspectArguments
+{
+    std::string path;
+    std::string format = "json";
+};
+
+int runInspect(const InspectArguments &arguments)
+{
+    auto report = inspectPath(arguments.path);
+    if (!report)
+        return reportError(report.error());
+    for (const auto &warning : report->warnings)
+        std::cerr << "mosaic-cli: warning: " << warning << '\n';
+
+    if (arguments.format == "json") {
+        // A list, in the order they should be shown: a key may repeat (one line per ROI of an
+        // RTSTRUCT, per segment of a SEG, per series of a DICOMDIR).
+        nlohmann::ordered_json facts = nlohmann::ordered_json::array();
+        for (const auto &[key, value] : report->facts)
+            facts.push_back({ { "key", key }, { "value", value } });
+        std::cout << nlohmann::ordered_json { { "kind", report->kind }, { "facts", facts },
+                         { "warnings", report->warnings } }
+                         .dump(2)
+                  << '\n';
+        return 0;
+    }
+    // One row per fact; the kind first and each warning last, so the table stands alone.
+    const char separator = arguments.format == "tsv" ? '\t' : ',';
+    const auto quoted = [separator](const std::string &text) {
+        if (text.find_first_of(std::string { separator, '"', '\n' }) == std::string::npos)
+            return text;
+        std::string result = "\"";
+        for (const char c : text)
+            result += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return result + "\"";
+    };
+    std::cout << "key" << separator << "value\n";
+    std::cout << "kind" << separator << quoted(report->kind) << '\n';
+    for (const auto &[key, value] : report->facts)
+        std::cout << quoted(key) << separator << quoted(value) << '\n';
+    for (const auto &warning : report->warnings)
+        std::cout << "warning" << separator << quoted(warning) << '\n';
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     ensurePassiveOpenMpWait(argv);
 
-    CLI::App app { "Mosaic command line: train, predict and validate clinical risk models", "mosaic-cli" };
+    CLI::App app { "Mosaic command line: inspect inputs, extract radiomics, train, predict and validate clinical risk models", "mosaic-cli" };
     app.set_version_flag("--version", std::string(MOSAIC_VERSION));
     app.require_subcommand(1);
 
@@ -423,6 +471,13 @@ int main(int argc, char **argv)
     radiomicsCommand->add_option("--format", radiomics.format, "output format")
         ->check(CLI::IsMember({ "csv", "tsv", "json" }));
 
+    InspectArguments inspect;
+    CLI::App *inspectCommand = app.add_subcommand(
+        "inspect", "what an input is and its key facts: DICOM file, series or DICOMDIR, NIfTI, RTSTRUCT, SEG");
+    inspectCommand->add_option("path", inspect.path, "file or folder")->required()->check(CLI::ExistingPath);
+    inspectCommand->add_option("--format", inspect.format, "output format")
+        ->check(CLI::IsMember({ "csv", "tsv", "json" }));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success &success) {
@@ -438,5 +493,7 @@ int main(int argc, char **argv)
         return runPredict(predict);
     if (radiomicsCommand->parsed())
         return runRadiomics(radiomics);
+    if (inspectCommand->parsed())
+        return runInspect(inspect);
     return runValidate(validate);
 }

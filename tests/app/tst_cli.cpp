@@ -11,12 +11,16 @@
 #include <QTest>
 
 #include <cmath>
+#include <optional>
 
 namespace {
 
 const QString kCli = QStringLiteral(MOSAIC_CLI_PATH);
 const QString kCohort = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv");
 const QString kSchema = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure.schema.json");
+const QString kImaging = QStringLiteral(MOSAIC_SHARED_DATA_DIR "/imaging");
+const QString kPhantomImage = kImaging + "/ibsi-digital-phantom/nifti/image/phantom.nii.gz";
+const QString kPhantomMask = kImaging + "/ibsi-digital-phantom/nifti/mask/mask.nii.gz";
 
 struct Run
 {
@@ -70,6 +74,7 @@ class TestCli : public QObject
 private slots:
     void initTestCase();
     void trainReportsHonestCrossValidation();
+    void trainReportsWhatNestedSelectionChose();
     void predictAgreesWithPythonXgboost();
     void predictJsonContributionsAddUp();
     void validateAgreesWithPairCount();
@@ -77,6 +82,12 @@ private slots:
     void invalidInputExitsOne();
     void usageErrorsExitTwo_data();
     void usageErrorsExitTwo();
+    void radiomicsOnPhantomMatchesIbsi_data();
+    void radiomicsOnPhantomMatchesIbsi();
+    void radiomicsComputesOnlyAskedAggregations();
+    void inspectDescribesImagingInputs_data();
+    void inspectDescribesImagingInputs();
+    void inspectRefusesWhatItCannotRead();
 
 private:
     QTemporaryDir m_directory;
@@ -114,6 +125,49 @@ void TestCli::trainReportsHonestCrossValidation()
     QVERIFY(metrics["brier"].get<double>() < 0.25);
     QVERIFY(QFile::exists(m_bundle));
     QVERIFY(!QFile::exists(m_bundle + ".partial"));
+}
+
+// With --select-features, the report says which features the outer fits chose and how many the
+// inner loop kept in each, and the bundle carries the same.
+void TestCli::trainReportsWhatNestedSelectionChose()
+{
+    const QString bundle = m_directory.filePath("selected.bundle.json");
+    const Run run = runCli({ "train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec",
+        kSchema, "--out", bundle, "--select-features", "2,4", "--inner-folds", "3", "--folds", "3",
+        "--repeats", "2", "--rounds", "20" });
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const auto report = nlohmann::json::parse(run.out.toStdString());
+    const auto &validation = report["validation"];
+
+    const auto &counts = validation["chosen_feature_counts"];
+    QCOMPARE(counts.size(), std::size_t { 2 });
+    QCOMPARE(counts[0]["feature_count"].get<int>(), 2);
+    QCOMPARE(counts[1]["feature_count"].get<int>(), 4);
+    const int outerFits = 3 * 2;
+    QCOMPARE(counts[0]["outer_fits"].get<int>() + counts[1]["outer_fits"].get<int>(), outerFits);
+
+    // Every outer fit kept exactly its chosen count (11 weakly correlated features), so the shares
+    // add up to the features chosen over all fits; most often chosen first.
+    const int featuresChosen
+        = 2 * counts[0]["outer_fits"].get<int>() + 4 * counts[1]["outer_fits"].get<int>();
+    double shares = 0.0;
+    double previous = 1.0;
+    for (const auto &entry : validation["feature_selection"]) {
+        const double share = entry["share_of_outer_fits"].get<double>();
+        QVERIFY(share > 0.0 && share <= previous);
+        previous = share;
+        shares += share;
+    }
+    QVERIFY(std::abs(shares * outerFits - featuresChosen) < 1e-9);
+    const std::size_t finalFeatures = report["final_model_features"].size();
+    QVERIFY(finalFeatures == 2 || finalFeatures == 4);
+    QCOMPARE(report["features"].get<std::size_t>(), finalFeatures);
+
+    QFile file(bundle);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const auto written = nlohmann::json::parse(file.readAll().toStdString());
+    QVERIFY(written["content"]["validation"]["chosen_feature_counts"] == counts);
+    QVERIFY(written["content"]["validation"]["feature_selection"] == validation["feature_selection"]);
 }
 
 void TestCli::predictAgreesWithPythonXgboost()
@@ -243,6 +297,8 @@ void TestCli::usageErrorsExitTwo_data()
     QTest::newRow("predict without a table") << QStringList { "predict", "--model", kSchema };
     QTest::newRow("unknown output format")
         << QStringList { "predict", "--model", kSchema, "--table", kCohort, "--format", "xml" };
+    QTest::newRow("inspect without a path") << QStringList { "inspect" };
+    QTest::newRow("radiomics without a mask") << QStringList { "radiomics", "--image", kPhantomImage };
     QTest::newRow("one fold") << QStringList { "train", "--table", kCohort, "--label", "Event", "--spec",
         kSchema, "--out", "x.json", "--folds", "1" };
 }
@@ -253,6 +309,115 @@ void TestCli::usageErrorsExitTwo()
     const Run run = runCli(arguments);
     QCOMPARE(run.exitCode, 2);
     QVERIFY(!run.err.isEmpty());
+}
+
+// `radiomics` through the process boundary on the IBSI digital phantom, with the phantom's settings
+// (no discretisation: its intensities 1..6 are the grey levels), against IBSI 1 reference values; the
+// tolerance is IBSI's plus half a unit in the last printed digit, as in docs/conformance/ibsi.md.
+void TestCli::radiomicsOnPhantomMatchesIbsi_data()
+{
+    QTest::addColumn<QString>("tag");
+    QTest::addColumn<double>("reference");
+    QTest::addColumn<double>("allowed");
+    QTest::newRow("mesh volume 556 mm3") << "morph_volume" << 556.0 << 4.5;
+    QTest::newRow("mean intensity 2.15") << "stat_mean" << 2.15 << 0.005;
+    QTest::newRow("GLCM joint maximum, 3D averaged, 0.503") << "cm_joint_max_3D_avg" << 0.503 << 0.0005;
+    QTest::newRow("GLSZM small zone emphasis, 3D, 0.255") << "szm_sze_3D" << 0.255 << 0.0005;
+    QTest::newRow("NGTDM coarseness, 3D, 0.0296") << "ngt_coarseness_3D" << 0.0296 << 0.00005;
+}
+
+void TestCli::radiomicsOnPhantomMatchesIbsi()
+{
+    QFETCH(QString, tag);
+    QFETCH(double, reference);
+    QFETCH(double, allowed);
+    const QString settings = m_directory.filePath("phantom_settings.json");
+    writeFile(
+        settings, R"({ "discretisation": { "method": "none" }, "ivhDiscretisation": { "method": "none" } })");
+    const Run run
+        = runCli({ "radiomics", "--image", kPhantomImage, "--mask", kPhantomMask, "--settings", settings });
+    QCOMPARE(run.exitCode, 0);
+    const QList<QByteArray> lines = run.out.split('\n');
+    QCOMPARE(lines.first(), QByteArray("tag,value"));
+    std::optional<double> value;
+    for (const QByteArray &line : lines)
+        if (line.startsWith(tag.toUtf8() + ','))
+            value = line.mid(tag.size() + 1).toDouble();
+    QVERIFY2(value.has_value(), qPrintable(tag + " is missing"));
+    QVERIFY2(std::abs(*value - reference) <= allowed, qPrintable(QString::number(*value, 'g', 8)));
+}
+
+void TestCli::radiomicsComputesOnlyAskedAggregations()
+{
+    const QString settings = m_directory.filePath("phantom_3d.json");
+    writeFile(settings,
+        R"({ "discretisation": { "method": "none" }, "ivhDiscretisation": { "method": "none" },
+             "aggregation": { "slice2D": false, "slice25D": false, "volume3D": true } })");
+    const Run run = runCli({ "radiomics", "--image", kPhantomImage, "--mask", kPhantomMask, "--settings",
+        settings, "--format", "json" });
+    QCOMPARE(run.exitCode, 0);
+    const auto output = nlohmann::json::parse(run.out.toStdString());
+    const auto &features = output["features"];
+    QVERIFY(features.contains("cm_joint_max_3D_avg"));
+    QVERIFY(features.contains("ngl_lde_3D"));
+    for (const auto &[tag, value] : features.items())
+        QVERIFY2(tag.find("_2D") == std::string::npos && tag.find("_2_5D") == std::string::npos, tag.c_str());
+    QCOMPARE(output["roi_voxels"].get<int>(), 74);
+}
+
+void TestCli::inspectDescribesImagingInputs_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("sarcoma PET series folder is a PT series in SUV") << kImaging + "/sts/STS_001/PET/image"
+                                                                     << "dicom-series"
+                                                                     << "modality"
+                                                                     << "PT";
+    QTest::newRow("sarcoma RTSTRUCT lists its tumour contour") << kImaging + "/sts/STS_001/PET/mask/RS.dcm"
+                                                               << "rtstruct"
+                                                               << "rtstruct"
+                                                               << "GTV_Mass_PET";
+    QTest::newRow("IBSI phantom NIfTI is 5 x 4 x 4") << kPhantomImage << "nifti"
+                                                     << "size"
+                                                     << "5 x 4 x 4";
+    QTest::newRow("dcmqi liver SEG lists its segment") << kImaging + "/dicom-seg/liver.dcm"
+                                                       << "seg"
+                                                       << "seg"
+                                                       << "Liver";
+}
+
+// JSON on stdout: the kind and an ordered list of facts; a patient's identifiers never appear.
+void TestCli::inspectDescribesImagingInputs()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, kind);
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    const Run run = runCli({ "inspect", path });
+    QCOMPARE(run.exitCode, 0);
+    const auto output = nlohmann::json::parse(run.out.toStdString());
+    QCOMPARE(QString::fromStdString(output["kind"].get<std::string>()), kind);
+    bool found = false;
+    for (const auto &fact : output["facts"])
+        found = found
+            || (fact["key"].get<std::string>() == key.toStdString()
+                && QString::fromStdString(fact["value"].get<std::string>()).contains(value));
+    QVERIFY2(found, run.out.constData());
+    QVERIFY2(!run.out.contains("STS_001"), "a patient identifier reached the output");
+
+    const Run csv = runCli({ "inspect", path, "--format", "csv" });
+    QCOMPARE(csv.exitCode, 0);
+    QVERIFY(csv.out.startsWith("key,value\nkind," + kind.toUtf8() + "\n"));
+}
+
+void TestCli::inspectRefusesWhatItCannotRead()
+{
+    const Run run = runCli({ "inspect", kCohort });
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.startsWith("mosaic-cli: heart_failure_S1Data.csv"), run.err.constData());
+    QVERIFY(run.out.isEmpty());
 }
 
 QTEST_APPLESS_MAIN(TestCli)
