@@ -161,6 +161,10 @@ int runTrain(const TrainArguments &arguments)
         for (const auto &[feature, share] : report.selectionFrequency)
             selection.push_back({ { "feature", feature }, { "share_of_outer_fits", share } });
         outputWithSelection["validation"]["feature_selection"] = selection;
+        Json counts = Json::array();
+        for (const auto &[count, fits] : report.chosenFeatureCounts)
+            counts.push_back({ { "feature_count", count }, { "outer_fits", fits } });
+        outputWithSelection["validation"]["chosen_feature_counts"] = counts;
         outputWithSelection["final_model_features"] = bundle->schema.names();
     }
     std::cout << outputWithSelection.dump(2) << '\n';

@@ -107,6 +107,12 @@ Json contentToJson(const ModelBundle &bundle)
                 frequency.push_back({ { "feature", feature }, { "share_of_outer_fits", share } });
             content["validation"]["feature_selection"] = frequency;
         }
+        if (!v.chosenFeatureCounts.empty()) {
+            Json counts = Json::array();
+            for (const auto &[count, fits] : v.chosenFeatureCounts)
+                counts.push_back({ { "feature_count", count }, { "outer_fits", fits } });
+            content["validation"]["chosen_feature_counts"] = counts;
+        }
     }
     return content;
 }
@@ -224,6 +230,10 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
                 for (const Json &entry : v.at("feature_selection"))
                     report.selectionFrequency.emplace_back(entry.at("feature").get<std::string>(),
                         entry.at("share_of_outer_fits").get<double>());
+            if (v.contains("chosen_feature_counts"))
+                for (const Json &entry : v.at("chosen_feature_counts"))
+                    report.chosenFeatureCounts.emplace_back(
+                        wholeNumberAt<int>(entry, "feature_count"), wholeNumberAt<int>(entry, "outer_fits"));
             bundle.validation = report;
         }
         if (auto structure = checkModelStructure(bundle, location); !structure)

@@ -32,6 +32,9 @@ struct ValidationReport
     // With nested feature selection: each feature's share of the outer fits that chose it, most
     // often chosen first. Empty when the model uses every schema feature.
     std::vector<std::pair<std::string, double>> selectionFrequency;
+    // With nested feature selection: each candidate number of features and in how many outer fits
+    // the inner loop chose it, in the order the candidates were given.
+    std::vector<std::pair<int, int>> chosenFeatureCounts;
 };
 
 struct ModelBundle

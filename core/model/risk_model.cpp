@@ -69,6 +69,9 @@ Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema
             if (validation->selectionCount[column] > 0)
                 report.selectionFrequency.emplace_back(schema.at(column).name,
                     static_cast<double>(validation->selectionCount[column]) / validation->outerFits);
+        for (std::size_t i = 0; i < nested.selection.featureCounts.size(); ++i)
+            report.chosenFeatureCounts.emplace_back(
+                nested.selection.featureCounts[i], validation->chosenCountFits[i]);
 
         std::vector<std::size_t> allRows(table.rows());
         for (std::size_t i = 0; i < allRows.size(); ++i)

@@ -160,6 +160,7 @@ private slots:
     void jsonRoundTripKeepsEveryField();
     void jsonRoundTripPredictsBitIdentically();
     void bundleWithoutValidationRoundTrips();
+    void selectionReportRoundTrips();
     void fileRoundTripLeavesNoPartialFile();
     void writeFileIntoMissingFolderFails();
 
@@ -292,6 +293,19 @@ void TestModelBundle::jsonRoundTripPredictsBitIdentically()
     const auto actual = probabilitiesOf(*after, m_table.features);
     QCOMPARE(actual.size(), m_table.rows());
     QVERIFY(std::memcmp(actual.data(), expected.data(), actual.size() * sizeof(float)) == 0);
+}
+
+void TestModelBundle::selectionReportRoundTrips()
+{
+    ModelBundle bundle = m_bundle;
+    bundle.validation->selectionFrequency = { { "Ejection.Fraction", 1.0 }, { "Creatinine", 0.25 } };
+    bundle.validation->chosenFeatureCounts = { { 2, 37 }, { 4, 13 }, { 8, 0 } };
+    const std::string json = bundle.toJson();
+    auto read = ModelBundle::fromJson(json, "selected.json");
+    QVERIFY2(read, failureText(read));
+    QVERIFY(read->validation->selectionFrequency == bundle.validation->selectionFrequency);
+    QVERIFY(read->validation->chosenFeatureCounts == bundle.validation->chosenFeatureCounts);
+    QCOMPARE(read->toJson(), json);
 }
 
 void TestModelBundle::bundleWithoutValidationRoundTrips()
