@@ -28,6 +28,8 @@ Result<Mask> loadDicomMask(const std::filesystem::path &maskPath, std::string_vi
         auto structureSet = readRtStruct(maskPath);
         if (!structureSet)
             return std::unexpected(structureSet.error());
+        for (const std::string &warning : structureSet->warnings)
+            warnings.push_back("RTSTRUCT '" + structureSet->sourceName + "': " + warning);
         std::string roi(roiName);
         if (roi.empty()) {
             if (structureSet->rois.size() != 1)

@@ -188,13 +188,17 @@ Result<RtStruct> readRtStruct(const std::filesystem::path &path, const RtStructL
 
     // Referenced Frame of Reference Sequence (PS3.3 C.8.8.5) -> RT Referenced Study -> RT Referenced
     // Series: the series the contours were drawn on.
+    std::vector<std::string> declaredFrames;
     if (DcmSequenceOfItems *frames = sequenceOf(dataset, DCM_ReferencedFrameOfReferenceSequence)) {
         for (unsigned long f = 0; f < frames->card(); ++f) {
             DcmItem *frame = itemAt(*frames, f);
             if (!frame)
                 continue;
+            std::string frameUid = stringOf(*frame, DCM_FrameOfReferenceUID);
             if (result.frameOfReferenceUid.empty())
-                result.frameOfReferenceUid = stringOf(*frame, DCM_FrameOfReferenceUID);
+                result.frameOfReferenceUid = frameUid;
+            if (!frameUid.empty() && std::ranges::find(declaredFrames, frameUid) == declaredFrames.end())
+                declaredFrames.push_back(std::move(frameUid));
             DcmSequenceOfItems *studies = sequenceOf(*frame, DCM_RTReferencedStudySequence);
             for (unsigned long s = 0; studies && s < studies->card(); ++s) {
                 DcmItem *study = itemAt(*studies, s);
@@ -233,8 +237,21 @@ Result<RtStruct> readRtStruct(const std::filesystem::path &path, const RtStructL
         roi.number = number;
         roi.name = stringOf(*item, DCM_ROIName);
         roi.frameOfReferenceUid = stringOf(*item, DCM_ReferencedFrameOfReferenceUID);
-        if (roi.frameOfReferenceUid.empty())
+        // PS3.3 C.8.8.5: an ROI's frame is one of those in the Referenced Frame of Reference Sequence.
+        // One that is not dangles: a re-export that rewrote the structure set's frame but left the
+        // ROI's (STS_046's PET contour, from a structure set named 'Axial T1 to PET', names a frame
+        // that no image of the patient is in, while its points lie in the PET image's). When
+        // the structure set declares one frame, that is the only frame the ROI can be in; a frame
+        // that is declared but differs from the image's is still refused by the rasterizer.
+        if (roi.frameOfReferenceUid.empty()) {
             roi.frameOfReferenceUid = result.frameOfReferenceUid;
+        } else if (declaredFrames.size() == 1 && roi.frameOfReferenceUid != declaredFrames.front()) {
+            // Not quoted: UIDs can lead back to a patient, and warnings reach logs.
+            result.warnings.push_back(textOf("ROI ", roi.number, " '", roi.name,
+                "' names a frame of reference that the structure set does not declare; it is taken to "
+                "be in the structure set's one declared frame"));
+            roi.frameOfReferenceUid = declaredFrames.front();
+        }
         if (roiByNumber.contains(roi.number))
             return fail(
                 ErrorCode::Malformed, textOf("ROI Number ", roi.number, " is used by two ROIs"), file);

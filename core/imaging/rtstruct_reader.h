@@ -39,7 +39,9 @@ struct RtRoi
 {
     int number = 0; // ROI Number (3006,0022), the key between the two ROI sequences
     std::string name; // ROI Name (3006,0026), e.g. "GTV_Mass_PET"
-    std::string frameOfReferenceUid; // Referenced Frame of Reference UID (3006,0024)
+    // Referenced Frame of Reference UID (3006,0024). One the structure set does not declare in its
+    // Referenced Frame of Reference Sequence is replaced by the one frame it does declare, with a warning.
+    std::string frameOfReferenceUid;
     std::vector<RtContour> contours;
 };
 

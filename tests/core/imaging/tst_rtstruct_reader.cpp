@@ -3,6 +3,7 @@
 // real one from the STS set, whose voxel count is checked against an independent rasterization
 // in Python (pydicom + numpy, even-odd point-in-polygon of voxel centres).
 #include "core/imaging/dicom_series_reader.h"
+#include "core/imaging/roi_image_loader.h"
 #include "core/imaging/rtstruct_rasterizer.h"
 #include "core/imaging/rtstruct_reader.h"
 
@@ -33,8 +34,10 @@ struct ContourBytes
     QByteArray data = "1.5\\1.5\\0\\6.5\\1.5\\0\\6.5\\4.5\\0\\1.5\\4.5\\0";
 };
 
+// `roiFrameOfReference` is the ROI's own Referenced Frame of Reference UID (3006,0024); empty: the
+// same as the declared frame.
 QByteArray rtStructBytes(const ContourBytes &contour, const QByteArray &sopClass = kRtStructClass,
-    const QByteArray &frameOfReference = "1.2.3")
+    const QByteArray &frameOfReference = "1.2.3", const QByteArray &roiFrameOfReference = {})
 {
     QByteArray contourItem;
     contourItem += dicomSequence(0x3006, 0x0016, { dicomElement(0x0008, 0x1155, "UI", "1.2.3.100") });
@@ -52,7 +55,9 @@ QByteArray rtStructBytes(const ContourBytes &contour, const QByteArray &sopClass
     dataset += dicomSequence(0x3006, 0x0010,
         { dicomElement(0x0020, 0x0052, "UI", frameOfReference) + dicomSequence(0x3006, 0x0012, { study }) });
     dataset += dicomSequence(0x3006, 0x0020,
-        { dicomElement(0x3006, 0x0022, "IS", "7") + dicomElement(0x3006, 0x0024, "UI", frameOfReference)
+        { dicomElement(0x3006, 0x0022, "IS", "7")
+            + dicomElement(
+                0x3006, 0x0024, "UI", roiFrameOfReference.isEmpty() ? frameOfReference : roiFrameOfReference)
             + dicomElement(0x3006, 0x0026, "LO", "GTV") });
     dataset += dicomSequence(0x3006, 0x0039,
         { dicomSequence(0x3006, 0x0040, { contourItem }) + dicomElement(0x3006, 0x0084, "IS", "7") });
@@ -132,7 +137,10 @@ private slots:
     void refusesBrokenFiles_data();
     void refusesBrokenFiles();
     void refusesMissingFile();
+    void placesRoiWithUndeclaredFrameInTheDeclaredFrame();
+    void refusesRoiInDeclaredFrameOtherThanTheImages();
     void rasterizesRealPetContourLikeIndependentRasterizer();
+    void loadsRealPetContourWhoseRoiFrameIsStale();
 };
 
 void TestRtStructReader::readsBuiltStructureSet()
@@ -238,6 +246,39 @@ void TestRtStructReader::refusesMissingFile()
     QCOMPARE(rtStruct.error().location, std::string("RTSTRUCT 'RS.dcm'"));
 }
 
+// PS3.3 C.8.8.5: an ROI's frame must be one the structure set declares. One that is not is a stale
+// reference (STS_046's PET contour); with one declared frame, the ROI is in that one, with a warning.
+void TestRtStructReader::placesRoiWithUndeclaredFrameInTheDeclaredFrame()
+{
+    QTemporaryDir dir;
+    const auto rtStruct
+        = readRtStruct(writeFile(dir, "RS.dcm", rtStructBytes({}, kRtStructClass, "1.2.3", "9.9.9")));
+    QVERIFY2(rtStruct.has_value(), rtStruct ? "" : rtStruct.error().message().c_str());
+    QCOMPARE(rtStruct->rois.front().frameOfReferenceUid, std::string("1.2.3"));
+    QCOMPARE(rtStruct->warnings.size(), std::size_t { 1 });
+    QCOMPARE(rtStruct->warnings.front(),
+        std::string("ROI 7 'GTV' names a frame of reference that the structure set does not declare; it is "
+                    "taken to be in the structure set's one declared frame"));
+    std::vector<std::string> warnings;
+    const auto mask = rasterizeRoi(*rtStruct, "GTV", unitGrid(), {}, warnings);
+    QVERIFY2(mask.has_value(), mask ? "" : mask.error().message().c_str());
+    QCOMPARE(mask->count(), std::size_t { 15 });
+}
+
+// A frame the structure set does declare is believed: if it is not the image's, the contour is refused.
+void TestRtStructReader::refusesRoiInDeclaredFrameOtherThanTheImages()
+{
+    QTemporaryDir dir;
+    const auto rtStruct = readRtStruct(writeFile(dir, "RS.dcm", rtStructBytes({}, kRtStructClass, "4.5.6")));
+    QVERIFY(rtStruct.has_value());
+    QCOMPARE(rtStruct->rois.front().frameOfReferenceUid, std::string("4.5.6"));
+    QVERIFY(rtStruct->warnings.empty());
+    std::vector<std::string> warnings;
+    const auto mask = rasterizeRoi(*rtStruct, "GTV", unitGrid(), {}, warnings);
+    QVERIFY(!mask.has_value());
+    QCOMPARE(mask.error().code, ErrorCode::IntegrityFailed);
+}
+
 void TestRtStructReader::rasterizesRealPetContourLikeIndependentRasterizer()
 {
     const QString patient = QStringLiteral(MOSAIC_SHARED_DATA_DIR "/imaging/sts/STS_001/PET");
@@ -297,6 +338,28 @@ void TestRtStructReader::rasterizesRealPetContourLikeIndependentRasterizer()
     QVERIFY2(warnings.front().find("contours reference image instances that are not in this series")
             != std::string::npos,
         warnings.front().c_str());
+}
+
+// STS_046's PET structure set declares the PET image's frame, but its ROI names another one that no
+// image of the patient is in; its points are the T1 contour's and lie inside the PET image, which
+// was cropped 5 cm around them. It loads, with both stale references reported as warnings.
+void TestRtStructReader::loadsRealPetContourWhoseRoiFrameIsStale()
+{
+    const QString patient = QStringLiteral(MOSAIC_SHARED_DATA_DIR "/imaging/sts/STS_046/PET");
+    if (!QDir(patient).exists())
+        QSKIP("shared/data/imaging/sts is absent; the real-data check needs it");
+    const auto loaded = loadRoiImage(
+        (patient + "/image").toStdString(), (patient + "/mask/RS.dcm").toStdString(), "GTV_Mass_PET");
+    QVERIFY2(loaded.has_value(), loaded ? "" : loaded.error().message().c_str());
+    QVERIFY(loaded->mask.count() > 1000);
+    const auto has = [&](const char *text) {
+        return std::ranges::any_of(loaded->warnings,
+            [&](const std::string &warning) { return warning.find(text) != std::string::npos; });
+    };
+    QVERIFY(
+        has("RTSTRUCT 'RS.dcm': ROI 2 'GTV_Mass_PET' names a frame of reference that the structure set does "
+            "not declare"));
+    QVERIFY(has("contours reference image instances that are not in this series"));
 }
 
 QTEST_APPLESS_MAIN(TestRtStructReader)
