@@ -4,9 +4,10 @@
 # from FDG-PET and T1 MR radiomics (Vallieres et al. 2015; data: TCIA, IBSI validation set).
 #
 # For each patient, mosaic-cli extracts IBSI features from the PET (contour GTV_Mass_PET) and the
-# T1 MR (GTV_Mass_MR); the rows are joined with the outcome into cohort tables (PET, MR, PET+MR),
-# and each is trained and validated by nested cross-validation with feature selection inside the
-# folds. The results are written to OUT/*.json for docs/validation.md.
+# T1 MR (GTV_Mass_MR_T1, as the archive's RTSTRUCTs name it); the rows are joined with the outcome
+# into cohort tables (PET, MR, PET+MR), and each is trained and validated by nested cross-validation
+# with feature selection inside the folds. The results are written to OUT/*.json for
+# docs/validation.md.
 #
 #   tests/validation/sts_case_study.sh BUILD_DIR OUT_DIR
 set -euo pipefail
@@ -28,9 +29,14 @@ fi
 # features MODALITY PATIENT IMAGE MASK ROI SETTINGS -> "$out/features/MODALITY/PATIENT.csv"
 extract() {
     local modality=$1 patient=$2 image=$3 mask=$4 roi=$5 settings=$6
+    local log="$out/features/$modality/$patient.log"
     mkdir -p "$out/features/$modality"
-    "$cli" radiomics --image "$image" --mask "$mask" --roi "$roi" --settings "$settings" \
-        > "$out/features/$modality/$patient.csv" 2> "$out/features/$modality/$patient.log"
+    if ! "$cli" radiomics --image "$image" --mask "$mask" --roi "$roi" --settings "$settings" \
+        > "$out/features/$modality/$patient.csv" 2> "$log"; then
+        echo "sts_case_study: $modality extraction of $patient failed:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
 }
 
 SECONDS=0
@@ -38,8 +44,8 @@ for patient_dir in "$data"/STS_0*; do
     patient=$(basename "$patient_dir")
     extract pet "$patient" "$patient_dir/PET/image" "$patient_dir/PET/mask/RS.dcm" GTV_Mass_PET \
         "$here/resources/radiomics/sts_pet.json"
-    extract mr "$patient" "$out/mr/$patient/MR_T1/image" "$out/mr/$patient/MR_T1/mask/RS.dcm" GTV_Mass_MR \
-        "$here/resources/radiomics/sts_mr.json"
+    extract mr "$patient" "$out/mr/$patient/MR_T1/image" "$out/mr/$patient/MR_T1/mask/RS.dcm" \
+        GTV_Mass_MR_T1 "$here/resources/radiomics/sts_mr.json"
 done
 echo "sts_case_study: extracted PET and MR features of 51 patients in $SECONDS s" >&2
 
