@@ -14,16 +14,26 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <thread>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace mosaic {
 namespace {
@@ -33,6 +43,14 @@ static_assert(std::endian::native == std::endian::little, "pixel unpacking assum
 // Elements longer than this stay on disk when a file is parsed and are read only when asked for (the
 // pixel data, after its declared length has been checked against the grid and the file size).
 constexpr Uint32 kMaxEagerElementBytes = 64 * 1024;
+
+// Pixel data is read from disk at most this many files ahead of the slice being written to the volume,
+// so that memory for DCMTK's copies stays bounded whatever the series' length. Frames up to
+// kMaxPooledFrameBytes are read into kReadAheadFiles + 1 reused buffers; helpers with nothing to read
+// fault in the volume's memory kPopulateBytes at a time.
+constexpr std::size_t kReadAheadFiles = 8;
+constexpr std::size_t kMaxPooledFrameBytes = std::size_t { 8 } << 20;
+constexpr std::size_t kPopulateBytes = std::size_t { 4 } << 20;
 
 // Slices of one series may differ in position by rounding in the exporter's decimal strings (DS has
 // 16 characters, PS3.5 6.2): positions agree within 0.01 mm or 1% of the slice spacing, whichever is
@@ -480,7 +498,11 @@ Result<ImageFile> describeImageFile(LoadedFile loaded, const ImageLimits &limits
 // ---------------------------------------------------------------------------------------------------
 // Pixel data
 
-Result<void> decodePixels(ImageFile &image, float *destination, std::size_t sliceVoxels)
+// The stored pixel values of all frames of `image`, read from disk (and decompressed) by DCMTK after
+// the declared length has been checked against the grid. A single uncompressed frame is read straight
+// into `buffer` when one is given (it holds the frame's bytes); otherwise the values are in DCMTK's
+// memory, valid until image.loaded.format is reset.
+Result<const unsigned char *> pixelBytes(ImageFile &image, std::size_t sliceVoxels, unsigned char *buffer)
 {
     DcmDataset &data = *image.loaded.dataset;
     const std::filesystem::path &file = image.loaded.path;
@@ -507,6 +529,14 @@ Result<void> decodePixels(ImageFile &image, float *destination, std::size_t slic
             "pixel data holds " + std::to_string(declared) + " bytes where the image needs "
                 + std::to_string(needed),
             at(file, "(7FE0,0010) Pixel Data"));
+    if (buffer && image.frames == 1 && !original.isEncapsulated()) {
+        // Into the caller's (reused) buffer, in the host's byte order: no allocation per file.
+        // DCMTK checks the range against the element's length again and reads nothing beyond it.
+        if (element->getPartialValue(buffer, 0, static_cast<Uint32>(needed)).bad())
+            return fail(ErrorCode::Malformed, "pixel data cannot be read from the file",
+                at(file, "(7FE0,0010) Pixel Data"));
+        return buffer;
+    }
     const unsigned char *bytes = nullptr;
     Uint16 *words = nullptr;
     Uint8 *octets = nullptr;
@@ -517,47 +547,96 @@ Result<void> decodePixels(ImageFile &image, float *destination, std::size_t slic
     if (!bytes)
         return fail(ErrorCode::Malformed, "pixel data cannot be read from the file",
             at(file, "(7FE0,0010) Pixel Data"));
+    return bytes;
+}
 
+// One frame of stored values (`bytes` from pixelBytes) to one slice of the volume, rescaled.
+void convertFrame(const ImageFile &image, const Slice &slice, const unsigned char *bytes, float *target,
+    std::size_t sliceVoxels)
+{
     // PS3.5 8.1.1: shift the stored bits down from High Bit, mask them, and sign-extend when Pixel
     // Representation is 1 (two's complement).
+    const std::size_t bytesPerPixel = image.bitsAllocated / 8;
     const unsigned shift = static_cast<unsigned>(image.highBit + 1 - image.bitsStored);
     const std::uint64_t mask
         = image.bitsStored >= 32 ? 0xFFFFFFFFull : ((std::uint64_t { 1 } << image.bitsStored) - 1);
     const std::uint64_t signBit = std::uint64_t { 1 } << (image.bitsStored - 1);
     const bool plain16 = image.bitsAllocated == 16 && image.bitsStored == 16;
-    for (std::size_t sliceIndex = 0; sliceIndex < image.slices.size(); ++sliceIndex) {
-        const Slice &slice = image.slices[sliceIndex];
-        const unsigned char *source = bytes + slice.frame * sliceVoxels * bytesPerPixel;
-        float *target = destination + sliceIndex * sliceVoxels;
-        const auto slope = static_cast<float>(slice.slope);
-        const auto intercept = static_cast<float>(slice.intercept);
-        if (plain16) {
-            // The common CT/MR/PET case, kept branch-free so it vectorises.
-            if (image.isSigned)
-                for (std::size_t index = 0; index < sliceVoxels; ++index) {
-                    std::int16_t value;
-                    std::memcpy(&value, source + 2 * index, 2);
-                    target[index] = static_cast<float>(value) * slope + intercept;
-                }
-            else
-                for (std::size_t index = 0; index < sliceVoxels; ++index) {
-                    std::uint16_t value;
-                    std::memcpy(&value, source + 2 * index, 2);
-                    target[index] = static_cast<float>(value) * slope + intercept;
-                }
-            continue;
-        }
-        for (std::size_t index = 0; index < sliceVoxels; ++index) {
-            std::uint64_t raw = 0;
-            std::memcpy(&raw, source + bytesPerPixel * index, bytesPerPixel);
-            raw = (raw >> shift) & mask;
-            double value = static_cast<double>(raw);
-            if (image.isSigned && (raw & signBit))
-                value -= static_cast<double>(mask) + 1.0;
-            target[index] = static_cast<float>(value * slice.slope + slice.intercept);
-        }
+    const unsigned char *source = bytes + slice.frame * sliceVoxels * bytesPerPixel;
+    const auto slope = static_cast<float>(slice.slope);
+    const auto intercept = static_cast<float>(slice.intercept);
+    if (plain16) {
+        // The common CT/MR/PET case, kept branch-free so it vectorises.
+        if (image.isSigned)
+            for (std::size_t index = 0; index < sliceVoxels; ++index) {
+                std::int16_t value;
+                std::memcpy(&value, source + 2 * index, 2);
+                target[index] = static_cast<float>(value) * slope + intercept;
+            }
+        else
+            for (std::size_t index = 0; index < sliceVoxels; ++index) {
+                std::uint16_t value;
+                std::memcpy(&value, source + 2 * index, 2);
+                target[index] = static_cast<float>(value) * slope + intercept;
+            }
+        return;
     }
-    return {};
+    for (std::size_t index = 0; index < sliceVoxels; ++index) {
+        std::uint64_t raw = 0;
+        std::memcpy(&raw, source + bytesPerPixel * index, bytesPerPixel);
+        raw = (raw >> shift) & mask;
+        double value = static_cast<double>(raw);
+        if (image.isSigned && (raw & signBit))
+            value -= static_cast<double>(mask) + 1.0;
+        target[index] = static_cast<float>(value * slice.slope + slice.intercept);
+    }
+}
+
+std::uintptr_t systemPageBytes()
+{
+#if defined(__linux__)
+    const long page = sysconf(_SC_PAGESIZE);
+    if (page > 0 && (page & (page - 1)) == 0)
+        return static_cast<std::uintptr_t>(page);
+#endif
+    return 0; // unknown: nothing is advised or populated
+}
+
+// Asks the kernel to back `bytes` at `data` with transparent huge pages (Linux; where THP is in
+// "madvise" mode, only advised memory gets them): a 300-slice CT volume is 314 MB, 77 000 first-touch
+// faults with 4 KiB pages, which cost more than reading and converting the series (docs/performance.md).
+// Only pages wholly inside the buffer are advised; it is a hint, and failure changes nothing but speed.
+void adviseHugePages(const void *data, std::size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::size_t kHugePage = std::size_t { 2 } << 20;
+    if (bytes < 2 * kHugePage)
+        return;
+    const std::uintptr_t page = systemPageBytes();
+    if (page == 0)
+        return;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) & ~(page - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(page - 1);
+    if (end > begin)
+        (void)madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+#else
+    (void)data;
+    (void)bytes;
+#endif
+}
+
+// Faults in (and so has the kernel zero) the whole pages [begin, begin + bytes) of memory the caller
+// owns, without writing to it from user space (MADV_POPULATE_WRITE, Linux 5.14). Pages already present
+// are left as they are. False when the kernel cannot: whoever writes the pages then faults them in.
+bool populatePages(std::uintptr_t begin, std::size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    return madvise(reinterpret_cast<void *>(begin), bytes, MADV_POPULATE_WRITE) == 0;
+#else
+    (void)begin;
+    (void)bytes;
+    return false;
+#endif
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -797,60 +876,191 @@ Result<DicomSeries> assembleSeries(std::vector<ImageFile> files, std::vector<std
     geometry.originMm = files[placed.front().fileIndex].slices[placed.front().sliceIndex].positionMm;
     geometry.frameOfReferenceUid = series.frameOfReferenceUid;
 
-    // Reorder the slices of each file into k order, then decode file by file (in parallel: decoding
-    // and conversion dominate once the files are in the page cache).
-    std::vector<std::vector<Slice>> orderedSlices(files.size());
-    std::vector<std::vector<std::size_t>> targetK(files.size());
-    for (std::size_t k = 0; k < placed.size(); ++k) {
-        orderedSlices[placed[k].fileIndex].push_back(files[placed[k].fileIndex].slices[placed[k].sliceIndex]);
-        targetK[placed[k].fileIndex].push_back(k);
-        series.sopInstanceUids.push_back(files[placed[k].fileIndex].sopInstanceUid);
-        series.slicePositionsMm.push_back(files[placed[k].fileIndex].slices[placed[k].sliceIndex].positionMm);
+    // The volume is written once, slice by slice in k order, by this thread: growing the vector one
+    // slice at a time keeps each slice's zero-fill in the cache just before the conversion overwrites
+    // it (resizing the whole vector first wrote every voxel to memory twice). Helper threads meanwhile
+    // read the pixel data of the next files, at most kReadAheadFiles ahead, and when they have none to
+    // read they fault in the volume's memory ahead of this thread: page faults and the kernel's zeroing
+    // of fresh pages were most of the load time (docs/performance.md, "DICOM series loading").
+    for (const Placed &p : placed) {
+        series.sopInstanceUids.push_back(files[p.fileIndex].sopInstanceUid);
+        series.slicePositionsMm.push_back(files[p.fileIndex].slices[p.sliceIndex].positionMm);
     }
-    series.volume.voxels.resize(geometry.voxelCount());
+    std::vector<std::size_t> loadOrder; // files in the order the writer first needs them
+    std::vector<std::size_t> slicesLeft(files.size(), 0);
+    for (const Placed &p : placed)
+        if (slicesLeft[p.fileIndex]++ == 0)
+            loadOrder.push_back(p.fileIndex);
+    const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+    const std::size_t helpers = files.size() >= 8 ? workers - 1 : 0;
+
+    // Single uncompressed frames are read into reused buffers rather than one DCMTK allocation each.
+    // kReadAheadFiles + 1 buffers suffice: a file holding one is at most kReadAheadFiles ahead of the one
+    // being written, and gives it back once written.
+    const std::size_t frameBytes = sliceVoxels * (reference.bitsAllocated / 8);
+    const std::size_t poolSlots = std::min(kReadAheadFiles + 1, files.size());
+    const std::size_t slotBytes = (frameBytes + 63) / 64 * 64;
+    std::unique_ptr<unsigned char[]> pool;
+    std::vector<bool> usesSlot(files.size(), false);
+    if (files.size() > 1 && frameBytes <= kMaxPooledFrameBytes) {
+        pool = std::make_unique_for_overwrite<unsigned char[]>(poolSlots * slotBytes);
+        adviseHugePages(pool.get(), poolSlots * slotBytes);
+        for (std::size_t fileIndex = 0; fileIndex < files.size(); ++fileIndex)
+            usesSlot[fileIndex] = files[fileIndex].frames == 1
+                && !DcmXfer(files[fileIndex].loaded.dataset->getOriginalXfer()).isEncapsulated();
+    }
+    constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> freeSlots;
+    for (std::size_t slot = poolSlots; pool && slot-- > 0;)
+        freeSlots.push_back(slot);
+    std::vector<std::size_t> slotOf(files.size(), kNoSlot);
+
+    std::vector<float> &voxels = series.volume.voxels;
+    voxels.reserve(geometry.voxelCount()); // bounded by limits.maxVoxels in readFiles
+    adviseHugePages(voxels.data(), geometry.voxelCount() * sizeof(float));
+    // The whole pages of the reserved storage, faulted in by helpers ahead of the writer.
+    const std::uintptr_t pageBytes = systemPageBytes();
+    const std::uintptr_t storageBegin = reinterpret_cast<std::uintptr_t>(voxels.data());
+    const std::uintptr_t populateEnd
+        = (storageBegin + geometry.voxelCount() * sizeof(float)) & ~(pageBytes - 1);
+    std::uintptr_t populated = (storageBegin + pageBytes - 1) & ~(pageBytes - 1);
+    bool populating = helpers > 0 && pageBytes > 0 && populated < populateEnd;
+
+    enum class Pixels { Waiting, Loading, Ready, Failed };
+    std::vector<Pixels> state(files.size(), Pixels::Waiting);
+    std::vector<const unsigned char *> pixels(files.size(), nullptr);
     std::vector<std::optional<Error>> errors(files.size());
-    const auto decodeRange = [&](std::size_t begin, std::size_t step) {
-        std::vector<float> scratch;
-        for (std::size_t fileIndex = begin; fileIndex < files.size(); fileIndex += step) {
-            ImageFile &image = files[fileIndex];
-            image.slices = orderedSlices[fileIndex];
-            const bool contiguous = std::adjacent_find(targetK[fileIndex].begin(), targetK[fileIndex].end(),
-                                        [](std::size_t a, std::size_t b) { return b != a + 1; })
-                == targetK[fileIndex].end();
-            float *destination = series.volume.voxels.data() + targetK[fileIndex].front() * sliceVoxels;
-            if (!contiguous) {
-                scratch.resize(image.slices.size() * sliceVoxels);
-                destination = scratch.data();
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::size_t started = 0; // files of loadOrder whose first slice the writer has reached
+    std::size_t writtenVoxels = 0;
+    bool finished = false;
+    // Under the lock: marks the file taken and gives it a buffer if it reads into one.
+    const auto claim = [&](std::size_t fileIndex) -> unsigned char * {
+        state[fileIndex] = Pixels::Loading;
+        if (!usesSlot[fileIndex] || freeSlots.empty())
+            return nullptr;
+        slotOf[fileIndex] = freeSlots.back();
+        freeSlots.pop_back();
+        return pool.get() + slotOf[fileIndex] * slotBytes;
+    };
+    // Outside the lock; the result is published under it.
+    const auto load = [&](std::size_t fileIndex, unsigned char *buffer) {
+        Result<const unsigned char *> bytes = nullptr;
+        try {
+            bytes = pixelBytes(files[fileIndex], sliceVoxels, buffer);
+        } catch (const std::exception &exception) {
+            // A throw must not leave a helper thread (std::terminate); it becomes this file's error.
+            bytes = fail(ErrorCode::Malformed,
+                std::string("pixel data could not be decoded: ") + exception.what(),
+                fileLabel(files[fileIndex].loaded.path));
+        }
+        {
+            const std::scoped_lock lock(mutex);
+            if (bytes) {
+                pixels[fileIndex] = *bytes;
+                state[fileIndex] = Pixels::Ready;
+            } else {
+                errors[fileIndex] = bytes.error();
+                state[fileIndex] = Pixels::Failed;
             }
-            try {
-                if (auto decoded = decodePixels(image, destination, sliceVoxels); !decoded) {
-                    errors[fileIndex] = decoded.error();
-                    continue;
-                }
-            } catch (const std::exception &exception) {
-                // A throw must not leave a worker thread (std::terminate); it becomes this file's error.
-                errors[fileIndex] = Error { ErrorCode::Malformed,
-                    std::string("pixel data could not be decoded: ") + exception.what(),
-                    fileLabel(image.loaded.path) };
+        }
+        changed.notify_all();
+    };
+    const auto help = [&] {
+        std::unique_lock lock(mutex);
+        for (std::size_t next = 0; !finished;) {
+            while (next < loadOrder.size() && state[loadOrder[next]] != Pixels::Waiting)
+                ++next;
+            if (next < loadOrder.size() && next < started + kReadAheadFiles) {
+                const std::size_t fileIndex = loadOrder[next];
+                unsigned char *buffer = claim(fileIndex);
+                lock.unlock();
+                load(fileIndex, buffer);
+                lock.lock();
                 continue;
             }
-            if (!contiguous)
-                for (std::size_t s = 0; s < image.slices.size(); ++s)
-                    std::copy_n(scratch.data() + s * sliceVoxels, sliceVoxels,
-                        series.volume.voxels.data() + targetK[fileIndex][s] * sliceVoxels);
-            // The pixel data is in the volume now; free DCMTK's copy early.
-            image.loaded.format.reset();
+            // Nothing to read yet: fault in the next stretch of the volume not yet written.
+            populated = std::max(
+                populated, (storageBegin + writtenVoxels * sizeof(float) + pageBytes - 1) & ~(pageBytes - 1));
+            if (populating && populated < populateEnd) {
+                const std::uintptr_t begin = populated;
+                populated = std::min(populateEnd, begin + kPopulateBytes);
+                const std::uintptr_t end = populated;
+                lock.unlock();
+                const bool done = populatePages(begin, end - begin);
+                lock.lock();
+                populating = populating && done;
+                continue;
+            }
+            if (next == loadOrder.size())
+                return;
+            changed.wait(lock);
         }
     };
-    // DCMTK's codecs and parsing keep no shared mutable state per data set, so files decode independently.
-    const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
-    if (files.size() >= 8 && workers > 1) {
+    {
+        // DCMTK's codecs and parsing keep no shared mutable state per data set, so files load independently.
         std::vector<std::jthread> threads;
-        for (std::size_t worker = 1; worker < workers; ++worker)
-            threads.emplace_back(decodeRange, worker, workers);
-        decodeRange(0, workers);
-    } else {
-        decodeRange(0, 1);
+        // However this block is left (a thread that cannot be started included), the helpers take no
+        // further work before they are joined: stopHelpers is destroyed before `threads`.
+        struct StopHelpers
+        {
+            std::mutex &mutex;
+            std::condition_variable &changed;
+            bool &finished;
+            ~StopHelpers()
+            {
+                {
+                    const std::scoped_lock lock(mutex);
+                    finished = true;
+                }
+                changed.notify_all();
+            }
+        } stopHelpers { mutex, changed, finished };
+        for (std::size_t helper = 0; helper < helpers; ++helper)
+            threads.emplace_back(help);
+        std::vector<bool> reached(files.size(), false);
+        bool failed = false;
+        for (const Placed &p : placed) {
+            const std::size_t fileIndex = p.fileIndex;
+            std::unique_lock lock(mutex);
+            writtenVoxels = voxels.size();
+            if (!reached[fileIndex]) {
+                reached[fileIndex] = true;
+                ++started;
+                changed.notify_all();
+            }
+            if (state[fileIndex] == Pixels::Waiting) { // no helper took it (or there are none)
+                unsigned char *buffer = claim(fileIndex);
+                lock.unlock();
+                load(fileIndex, buffer);
+                lock.lock();
+            }
+            changed.wait(lock,
+                [&] { return state[fileIndex] == Pixels::Ready || state[fileIndex] == Pixels::Failed; });
+            const unsigned char *bytes = pixels[fileIndex];
+            // After a failure the other files are still read (not converted) so that the error
+            // returned is the first in file order, whichever thread met it first.
+            failed = failed || state[fileIndex] == Pixels::Failed;
+            lock.unlock();
+            if (!failed) {
+                // Within the reserved capacity: no reallocation, and the zeros are still in the cache.
+                voxels.resize(voxels.size() + sliceVoxels);
+                convertFrame(files[fileIndex], files[fileIndex].slices[p.sliceIndex], bytes,
+                    voxels.data() + voxels.size() - sliceVoxels, sliceVoxels);
+            }
+            if (--slicesLeft[fileIndex] == 0) {
+                // The file's pixel data is in the volume now; free DCMTK's copy (or the buffer) early.
+                files[fileIndex].loaded.format.reset();
+                if (slotOf[fileIndex] != kNoSlot) {
+                    {
+                        const std::scoped_lock release(mutex);
+                        freeSlots.push_back(slotOf[fileIndex]);
+                    }
+                    changed.notify_all();
+                }
+            }
+        }
     }
     for (auto &error : errors)
         if (error)
@@ -984,6 +1194,23 @@ template <typename Function> auto guarded(const std::string &label, Function fun
 
 Result<DicomSeries> readSeriesAt(const std::filesystem::path &path, const DicomSeriesOptions &options);
 
+// Calls work(0), ..., work(count - 1) on up to hardware_concurrency() threads (at most 8, this one
+// included; one for fewer than 8 items). `work` must not throw.
+template <typename Work> void forEachIndexInParallel(std::size_t count, const Work &work)
+{
+    const std::size_t threads
+        = count >= 8 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8) : 1;
+    std::atomic<std::size_t> next { 0 };
+    const auto run = [&] {
+        for (std::size_t index = next++; index < count; index = next++)
+            work(index);
+    };
+    std::vector<std::jthread> helpers;
+    for (std::size_t helper = 1; helper < threads; ++helper)
+        helpers.emplace_back(run);
+    run();
+}
+
 // `inputLabel` names the folder, DICOMDIR or file the caller gave, for errors about the whole input.
 Result<DicomSeries> readFiles(const std::vector<std::filesystem::path> &paths,
     const DicomSeriesOptions &options, bool skipNonImages, const std::string &inputLabel)
@@ -1000,31 +1227,67 @@ Result<DicomSeries> readFiles(const std::vector<std::filesystem::path> &paths,
     std::size_t skippedNonImage = 0;
     std::map<std::string, std::vector<ImageFile>> bySeries;
     std::map<std::string, std::string> modalityOfSeries;
-    for (const auto &path : paths) {
-        auto loaded = loadDicomFile(path, options.limits);
-        if (!loaded) {
-            if (skipNonImages && !hasDicomPrefix(path) && loaded.error().code == ErrorCode::Malformed) {
+    // The files are parsed (pixel data stays on disk) and described on several threads; the outcomes
+    // are then taken in the order of `paths`, so the files skipped, the series found and the error
+    // reported are those of reading the files one by one.
+    struct Parsed
+    {
+        std::optional<Error> loadError;
+        bool hasPixelData = false;
+        std::string series;
+        std::string modality; // of a file of another series than the one asked for
+        std::optional<Result<ImageFile>> image; // an image of the series asked for (or of any)
+        std::exception_ptr thrown;
+    };
+    std::vector<Parsed> parsed(paths.size());
+    forEachIndexInParallel(paths.size(), [&](std::size_t index) {
+        Parsed &out = parsed[index];
+        try {
+            auto loaded = loadDicomFile(paths[index], options.limits);
+            if (!loaded) {
+                out.loadError = loaded.error();
+                return;
+            }
+            out.hasPixelData = loaded->dataset->tagExists(DCM_PixelData);
+            if (skipNonImages && !out.hasPixelData)
+                return;
+            out.series = getString(*loaded->dataset, DCM_SeriesInstanceUID);
+            if (!options.seriesInstanceUid.empty() && out.series != options.seriesInstanceUid) {
+                out.modality = getString(*loaded->dataset, DCM_Modality);
+                return;
+            }
+            out.image = describeImageFile(std::move(*loaded), options.limits);
+        } catch (...) {
+            out.thrown = std::current_exception(); // rethrown below, in file order
+        }
+    });
+    for (std::size_t index = 0; index < paths.size(); ++index) {
+        Parsed &file = parsed[index];
+        if (file.thrown)
+            std::rethrow_exception(file.thrown);
+        if (file.loadError) {
+            if (skipNonImages && !hasDicomPrefix(paths[index])
+                && file.loadError->code == ErrorCode::Malformed) {
                 ++skippedNotDicom;
                 continue;
             }
-            return std::unexpected(loaded.error());
+            return std::unexpected(*file.loadError);
         }
-        if (skipNonImages && !loaded->dataset->tagExists(DCM_PixelData)) {
+        if (skipNonImages && !file.hasPixelData) {
             ++skippedNonImage; // RTSTRUCT, SR, presentation states beside the images
             continue;
         }
-        const std::string series = getString(*loaded->dataset, DCM_SeriesInstanceUID);
-        if (!options.seriesInstanceUid.empty() && series != options.seriesInstanceUid) {
-            modalityOfSeries[series] = getString(*loaded->dataset, DCM_Modality);
-            bySeries[series]; // remembered for the "not found" message
+        if (!file.image) {
+            modalityOfSeries[file.series] = file.modality;
+            bySeries[file.series]; // remembered for the "not found" message
             continue;
         }
-        auto image = describeImageFile(std::move(*loaded), options.limits);
-        if (!image)
-            return std::unexpected(image.error());
-        modalityOfSeries[series] = image->modality;
-        bySeries[series].push_back(std::move(*image));
+        if (!*file.image)
+            return std::unexpected(file.image->error());
+        modalityOfSeries[file.series] = (*file.image)->modality;
+        bySeries[file.series].push_back(std::move(**file.image));
     }
+    parsed.clear();
     if (skippedNotDicom > 0)
         warnings.push_back("skipped " + std::to_string(skippedNotDicom) + " file(s) that are not DICOM");
     if (skippedNonImage > 0)
