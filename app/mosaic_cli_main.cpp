@@ -7,8 +7,8 @@
 #include "core/imaging/roi_image_loader.h"
 #include "core/model/metrics.h"
 #include "core/model/model_bundle.h"
-#include "core/model/openmp_wait_policy.h"
 #include "core/model/risk_model.h"
+#include "core/process_environment.h"
 #include "core/radiomics/radiomics_pipeline.h"
 #include "core/radiomics/radiomics_settings.h"
 
@@ -16,11 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -334,11 +334,10 @@ int runRadiomics(const RadiomicsArguments &arguments)
         Json values = Json::object();
         for (const auto &feature : *features)
             values[feature.tag] = std::isfinite(feature.value) ? Json(feature.value) : Json();
-        std::cout << Json { { "modality", loaded->modality }, { "unit", loaded->image.unit },
-                         { "roi", loaded->mask.roiName }, { "roi_voxels", loaded->mask.count() },
-                         { "warnings", loaded->warnings }, { "features", values } }
-                         .dump(2)
-                  << '\n';
+        std::cout << Json {
+            { "modality", loaded->modality }, { "unit", loaded->image.unit }, { "roi", loaded->mask.roiName },
+            { "roi_voxels", loaded->mask.count() }, { "warnings", loaded->warnings }, { "features", values }
+        }.dump(2) << '\n';
         return 0;
     }
     const char separator = arguments.format == "tsv" ? '\t' : ',';
@@ -370,10 +369,9 @@ int runInspect(const InspectArguments &arguments)
         nlohmann::ordered_json facts = nlohmann::ordered_json::array();
         for (const auto &[key, value] : report->facts)
             facts.push_back({ { "key", key }, { "value", value } });
-        std::cout << nlohmann::ordered_json { { "kind", report->kind }, { "facts", facts },
-                         { "warnings", report->warnings } }
-                         .dump(2)
-                  << '\n';
+        std::cout << nlohmann::ordered_json {
+            { "kind", report->kind }, { "facts", facts }, { "warnings", report->warnings }
+        }.dump(2) << '\n';
         return 0;
     }
     // One row per fact; the kind first and each warning last, so the table stands alone.
@@ -399,9 +397,11 @@ int runInspect(const InspectArguments &arguments)
 
 int main(int argc, char **argv)
 {
-    ensurePassiveOpenMpWait(argv);
+    ensureStartupEnvironment(argv);
 
-    CLI::App app { "Mosaic command line: inspect inputs, extract radiomics, train, predict and validate clinical risk models", "mosaic-cli" };
+    CLI::App app { "Mosaic command line: inspect inputs, extract radiomics, train, predict and validate "
+                   "clinical risk models",
+        "mosaic-cli" };
     app.set_version_flag("--version", std::string(MOSAIC_VERSION));
     app.require_subcommand(1);
 
@@ -463,7 +463,8 @@ int main(int argc, char **argv)
     RadiomicsArguments radiomics;
     CLI::App *radiomicsCommand
         = app.add_subcommand("radiomics", "IBSI 1 features of one region of interest, one row per feature");
-    radiomicsCommand->add_option("--image", radiomics.image, "DICOM series (folder, file or DICOMDIR) or NIfTI")
+    radiomicsCommand
+        ->add_option("--image", radiomics.image, "DICOM series (folder, file or DICOMDIR) or NIfTI")
         ->required()
         ->check(CLI::ExistingPath);
     radiomicsCommand->add_option("--mask", radiomics.mask, "RTSTRUCT, SEG or NIfTI mask")
@@ -476,8 +477,8 @@ int main(int argc, char **argv)
         ->check(CLI::IsMember({ "csv", "tsv", "json" }));
 
     InspectArguments inspect;
-    CLI::App *inspectCommand = app.add_subcommand(
-        "inspect", "what an input is and its key facts: DICOM file, series or DICOMDIR, NIfTI, RTSTRUCT, SEG");
+    CLI::App *inspectCommand = app.add_subcommand("inspect",
+        "what an input is and its key facts: DICOM file, series or DICOMDIR, NIfTI, RTSTRUCT, SEG");
     inspectCommand->add_option("path", inspect.path, "file or folder")->required()->check(CLI::ExistingPath);
     inspectCommand->add_option("--format", inspect.format, "output format")
         ->check(CLI::IsMember({ "csv", "tsv", "json" }));

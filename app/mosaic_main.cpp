@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // mosaic: the desktop application. Parses its arguments, finds its resources, opens a workspace.
 #include "core/demo/demo_workspace.h"
-#include "core/model/openmp_wait_policy.h"
+#include "core/process_environment.h"
 #include "core/store/workspace_location.h"
 #include "ui/main_window.h"
 
@@ -33,7 +33,7 @@ std::filesystem::path resourceDirectory()
 
 int main(int argc, char **argv)
 {
-    mosaic::ensurePassiveOpenMpWait(argv);
+    mosaic::ensureStartupEnvironment(argv);
 
     QApplication application(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Mosaic"));

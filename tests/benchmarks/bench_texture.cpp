@@ -2,6 +2,7 @@
 // The six texture matrix families (IBSI 1, 3.6 to 3.11) on a large synthetic ROI: a 130 x 130 x 130
 // cube (2.2 M voxels) of uniformly random grey levels 1..32 with a fixed seed, each family alone and
 // all six together, on one core.
+#include "core/process_environment.h"
 #include "core/radiomics/prepared_roi.h"
 #include "core/radiomics/texture_features.h"
 
@@ -66,4 +67,15 @@ BENCHMARK(familyBenchmark<addTextureFeatures>)->Name("all_six_families")->Unit(b
 
 } // namespace
 
-BENCHMARK_MAIN();
+// As mosaic and mosaic-cli do: huge pages for large allocations (and the OpenMP wait policy) are set
+// by re-executing before anything is measured; GLIBC_TUNABLES=glibc.malloc.hugetlb=0 measures 4 KiB pages.
+int main(int argc, char **argv)
+{
+    mosaic::ensureStartupEnvironment(argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
