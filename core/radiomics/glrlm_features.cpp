@@ -4,6 +4,7 @@
 #include "core/radiomics/texture_matrix.h"
 
 #include <algorithm>
+#include <span>
 
 namespace mosaic {
 namespace {
@@ -24,14 +25,15 @@ void append(RadiomicsFeatures &features, const texture::ZoneFeatureValues &value
 // Counts the runs that start in slice k along `offset`. A run starts at a voxel whose predecessor
 // along the direction has another grey level (or lies outside the ROI, grey level 0); it ends at the
 // first voxel that differs, at the latest in the background margin.
-void countRunsInSlice(
-    const PreparedRoi &roi, std::size_t k, std::ptrdiff_t offset, TouchedCountMatrix &matrix)
+void countRunsInSlice(const PreparedRoi &roi, std::span<const texture::RowSpan> spans, std::size_t k,
+    std::ptrdiff_t offset, TouchedCountMatrix &matrix)
 {
     const int *grey = roi.greyLevel.data();
     for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
         const auto rowStart = static_cast<std::ptrdiff_t>(roi.index(0, j, k));
-        for (std::ptrdiff_t voxel = rowStart + 1;
-             voxel + 1 < rowStart + static_cast<std::ptrdiff_t>(roi.size[0]); ++voxel) {
+        const texture::RowSpan span = spans[j + roi.size[1] * k];
+        for (std::ptrdiff_t voxel = rowStart + static_cast<std::ptrdiff_t>(span.from);
+             voxel < rowStart + static_cast<std::ptrdiff_t>(span.to); ++voxel) {
             const int level = grey[voxel];
             if (level == 0 || grey[voxel - offset] == level)
                 continue;
@@ -62,11 +64,14 @@ void addGlrlmFeatures(
     double roiVoxelCount = 0.0;
 
     std::array<ZoneMatrix, kInPlaneDirectionCount> sliceZoneMatrices;
+    const std::vector<texture::RowSpan> spans = texture::roiRowSpans(roi);
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
         double sliceVoxelCount = 0.0;
-        for (std::size_t j = 1; j + 1 < roi.size[1]; ++j)
-            for (std::size_t i = 1; i + 1 < roi.size[0]; ++i)
+        for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
+            const texture::RowSpan span = spans[j + roi.size[1] * k];
+            for (std::size_t i = span.from; i < span.to; ++i)
                 sliceVoxelCount += roi.greyLevel[roi.index(i, j, k)] > 0 ? 1.0 : 0.0;
+        }
         if (sliceVoxelCount == 0.0)
             continue;
         roiVoxelCount += sliceVoxelCount;
@@ -74,7 +79,7 @@ void addGlrlmFeatures(
         // and N_v of the slice is its voxel count (IBSI 1, 3.7.13).
         for (std::size_t direction = 0; direction < kInPlaneDirectionCount; ++direction) {
             TouchedCountMatrix &matrix = sliceMatrices[direction];
-            countRunsInSlice(roi, k, texture::flatOffset(roi, kDirections[direction]), matrix);
+            countRunsInSlice(roi, spans, k, texture::flatOffset(roi, kDirections[direction]), matrix);
             if (aggregation.slice2D) {
                 sliceZoneMatrices[direction] = texture::zoneMatrixOf(matrix, sliceVoxelCount);
                 perSliceAndDirection.add(texture::zoneFeatures(sliceZoneMatrices[direction]));
@@ -86,7 +91,7 @@ void addGlrlmFeatures(
             perSlice.add(texture::zoneFeatures(texture::mergeZoneMatrices(sliceZoneMatrices)));
         for (std::size_t direction = kInPlaneDirectionCount; direction < directionCount; ++direction)
             countRunsInSlice(
-                roi, k, texture::flatOffset(roi, kDirections[direction]), volumeMatrices[direction]);
+                roi, spans, k, texture::flatOffset(roi, kDirections[direction]), volumeMatrices[direction]);
     }
     if (roiVoxelCount == 0.0)
         return;

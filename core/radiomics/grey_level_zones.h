@@ -37,10 +37,11 @@ void forEachGreyLevelZone(
     const int *distance = edgeDistance != nullptr ? edgeDistance->data() : nullptr;
     std::vector<std::uint8_t> visited(roi.voxelCount(), 0);
     std::vector<std::ptrdiff_t> pending;
+    const std::vector<RowSpan> spans = roiRowSpans(roi);
 
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k)
         for (std::size_t j = 1; j + 1 < roi.size[1]; ++j)
-            for (std::size_t i = 1; i + 1 < roi.size[0]; ++i) {
+            for (std::size_t i = spans[j + roi.size[1] * k].from; i < spans[j + roi.size[1] * k].to; ++i) {
                 const auto seed = static_cast<std::ptrdiff_t>(roi.index(i, j, k));
                 const int level = grey[seed];
                 if (level == 0 || visited[static_cast<std::size_t>(seed)] != 0)

@@ -3,6 +3,8 @@
 
 #include "core/radiomics/texture_matrix.h"
 
+#include <span>
+
 namespace mosaic {
 namespace {
 
@@ -15,13 +17,14 @@ constexpr std::array<std::string_view, 17> kNames { "lde", "hde", "lgce", "hgce"
 // Adds one row per ROI voxel of slice k: its grey level and 1 + the number of neighbours inside the
 // ROI with the same grey level (|difference| <= alpha = 0). Returns the number of voxels.
 double accumulateSlice(const PreparedRoi &roi, std::size_t k, const std::vector<std::ptrdiff_t> &offsets,
-    TouchedCountMatrix &matrix)
+    std::span<const texture::RowSpan> spans, TouchedCountMatrix &matrix)
 {
     const int *grey = roi.greyLevel.data();
     double voxelCount = 0.0;
     for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
         const auto rowStart = static_cast<std::ptrdiff_t>(roi.index(0, j, k));
-        for (std::size_t i = 1; i + 1 < roi.size[0]; ++i) {
+        const texture::RowSpan span = spans[j + roi.size[1] * k];
+        for (std::size_t i = span.from; i < span.to; ++i) {
             const std::ptrdiff_t voxel = rowStart + static_cast<std::ptrdiff_t>(i);
             const int level = grey[voxel];
             if (level == 0)
@@ -52,14 +55,15 @@ void addNgldmFeatures(
     const bool inPlane = aggregation.slice2D || aggregation.slice25D;
     const std::vector<std::ptrdiff_t> sliceOffsets = texture::neighbourOffsets(roi, false);
     const std::vector<std::ptrdiff_t> volumeOffsets = texture::neighbourOffsets(roi, true);
+    const std::vector<texture::RowSpan> spans = texture::roiRowSpans(roi);
     TouchedCountMatrix slice(ng + 1, 10), slicesMerged(ng + 1, 10), volume(ng + 1, 28);
     texture::FeatureMean<texture::kZoneFeatureCount> perSlice;
     double roiVoxelCount = 0.0;
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
-        const double sliceVoxelCount = inPlane ? accumulateSlice(roi, k, sliceOffsets, slice)
-                                               : accumulateSlice(roi, k, volumeOffsets, volume);
+        const double sliceVoxelCount = inPlane ? accumulateSlice(roi, k, sliceOffsets, spans, slice)
+                                               : accumulateSlice(roi, k, volumeOffsets, spans, volume);
         if (inPlane && aggregation.volume3D)
-            accumulateSlice(roi, k, volumeOffsets, volume);
+            accumulateSlice(roi, k, volumeOffsets, spans, volume);
         if (sliceVoxelCount == 0.0)
             continue;
         roiVoxelCount += sliceVoxelCount;

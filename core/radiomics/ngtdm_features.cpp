@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace mosaic {
 namespace {
@@ -41,12 +42,13 @@ struct ToneDifferences
 // IBSI 1, 3.10: the neighbourhood average uses only neighbours inside the ROI, and a voxel without
 // any such neighbour is left out entirely (it counts neither in n_i nor in N_v,c).
 void accumulateSlice(const PreparedRoi &roi, std::size_t k, const std::vector<std::ptrdiff_t> &offsets,
-    ToneDifferences &differences)
+    std::span<const texture::RowSpan> spans, ToneDifferences &differences)
 {
     const int *grey = roi.greyLevel.data();
     for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
         const auto rowStart = static_cast<std::ptrdiff_t>(roi.index(0, j, k));
-        for (std::size_t i = 1; i + 1 < roi.size[0]; ++i) {
+        const texture::RowSpan span = spans[j + roi.size[1] * k];
+        for (std::size_t i = span.from; i < span.to; ++i) {
             const std::ptrdiff_t voxel = rowStart + static_cast<std::ptrdiff_t>(i);
             const int level = grey[voxel];
             if (level == 0)
@@ -133,15 +135,16 @@ void addNgtdmFeatures(
     const bool inPlane = aggregation.slice2D || aggregation.slice25D;
     const std::vector<std::ptrdiff_t> sliceOffsets = texture::neighbourOffsets(roi, false);
     const std::vector<std::ptrdiff_t> volumeOffsets = texture::neighbourOffsets(roi, true);
+    const std::vector<texture::RowSpan> spans = texture::roiRowSpans(roi);
     ToneDifferences slice(ng), slicesMerged(ng), volume(ng);
     texture::FeatureMean<kNgtdmFeatureCount> perSlice;
     NgtdmValues values {};
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
         if (aggregation.volume3D)
-            accumulateSlice(roi, k, volumeOffsets, volume);
+            accumulateSlice(roi, k, volumeOffsets, spans, volume);
         if (!inPlane)
             continue;
-        accumulateSlice(roi, k, sliceOffsets, slice);
+        accumulateSlice(roi, k, sliceOffsets, spans, slice);
         if (aggregation.slice2D && ngtdmValues(slice, values))
             perSlice.add(values);
         slicesMerged.add(slice);

@@ -5,7 +5,9 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 namespace mosaic {
 
@@ -144,6 +146,33 @@ std::vector<float> resample(const ImageGeometry &source, const Sample &sample, c
     return out;
 }
 
+// The first and last index of a non-zero value in row[0, count), if any.
+std::optional<std::pair<std::size_t, std::size_t>> nonZeroSpan(const std::uint8_t *row, std::size_t count)
+{
+    std::size_t from = 0;
+    while (from < count && row[from] == 0)
+        ++from;
+    if (from == count)
+        return std::nullopt;
+    std::size_t last = count - 1;
+    while (row[last] == 0)
+        --last;
+    return std::pair { from, last };
+}
+
+// Grows the box [low, high] by the voxels span.first..span.second of row (j, k).
+void extendBox(std::array<std::size_t, 3> &low, std::array<std::size_t, 3> &high,
+    std::pair<std::size_t, std::size_t> span, std::size_t j, std::size_t k, bool &any)
+{
+    any = true;
+    low[0] = std::min(low[0], span.first);
+    high[0] = std::max(high[0], span.second);
+    low[1] = std::min(low[1], j);
+    high[1] = std::max(high[1], j);
+    low[2] = std::min(low[2], k);
+    high[2] = std::max(high[2], k);
+}
+
 std::string describeGrid(const ImageGeometry &geometry)
 {
     return textOf(geometry.size[0], "x", geometry.size[1], "x", geometry.size[2], " voxels of ",
@@ -160,14 +189,15 @@ std::string roiLabel(const Mask &mask)
 void resegment(PreparedRoi &roi, const ResegmentationSettings &settings)
 {
     roi.intensityMask = roi.morphologicalMask;
-    for (std::size_t n = 0; n < roi.voxelCount(); ++n) {
-        if (roi.intensityMask[n] == 0)
-            continue;
-        const double value = roi.intensity[n];
-        if ((settings.minimum && value < *settings.minimum)
-            || (settings.maximum && value > *settings.maximum))
-            roi.intensityMask[n] = 0;
-    }
+    if (settings.minimum || settings.maximum)
+        for (std::size_t n = 0; n < roi.voxelCount(); ++n) {
+            if (roi.intensityMask[n] == 0)
+                continue;
+            const double value = roi.intensity[n];
+            if ((settings.minimum && value < *settings.minimum)
+                || (settings.maximum && value > *settings.maximum))
+                roi.intensityMask[n] = 0;
+        }
     if (!settings.removeOutliers)
         return;
     double sum = 0.0;
@@ -302,22 +332,17 @@ Result<PreparedRoi> prepareRoi(const Volume &image, const Mask &mask, const Radi
                 describeGrid(image.geometry), ")"),
             label);
 
-    // Bounding box of the ROI on the original grid.
+    // Bounding box of the ROI on the original grid: per row, only its first and last ROI voxel count.
     const auto &source = image.geometry;
     std::array<std::size_t, 3> low { source.size[0], source.size[1], source.size[2] };
     std::array<std::size_t, 3> high { 0, 0, 0 };
     bool any = false;
-    for (std::size_t k = 0, n = 0; k < source.size[2]; ++k)
-        for (std::size_t j = 0; j < source.size[1]; ++j)
-            for (std::size_t i = 0; i < source.size[0]; ++i, ++n)
-                if (mask.voxels[n] != 0) {
-                    any = true;
-                    const std::array<std::size_t, 3> index { i, j, k };
-                    for (std::size_t axis = 0; axis < 3; ++axis) {
-                        low[axis] = std::min(low[axis], index[axis]);
-                        high[axis] = std::max(high[axis], index[axis]);
-                    }
-                }
+    for (std::size_t k = 0; k < source.size[2]; ++k)
+        for (std::size_t j = 0; j < source.size[1]; ++j) {
+            const std::uint8_t *row = mask.voxels.data() + source.size[0] * (j + source.size[1] * k);
+            if (const auto span = nonZeroSpan(row, source.size[0]))
+                extendBox(low, high, *span, j, k, any);
+        }
     if (!any)
         return fail(ErrorCode::InvalidArgument, "the ROI is empty", label);
 
@@ -371,18 +396,28 @@ Result<PreparedRoi> prepareRoi(const Volume &image, const Mask &mask, const Radi
     std::array<std::size_t, 3> roiLow { size[0], size[1], size[2] };
     std::array<std::size_t, 3> roiHigh { 0, 0, 0 };
     any = false;
-    for (std::size_t k = 0, n = 0; k < size[2]; ++k)
-        for (std::size_t j = 0; j < size[1]; ++j)
-            for (std::size_t i = 0; i < size[0]; ++i, ++n)
-                if (maskValue[n] >= threshold - 1e-6 && insideTarget(0, i) && insideTarget(1, j)
-                    && insideTarget(2, k)) {
-                    any = true;
-                    const std::array<std::size_t, 3> index { i, j, k };
-                    for (std::size_t axis = 0; axis < 3; ++axis) {
-                        roiLow[axis] = std::min(roiLow[axis], index[axis]);
-                        roiHigh[axis] = std::max(roiHigh[axis], index[axis]);
-                    }
+    // Columns i on the target grid: [firstInsideI, endInsideI).
+    std::size_t firstInsideI = 0;
+    while (firstInsideI < size[0] && !insideTarget(0, firstInsideI))
+        ++firstInsideI;
+    std::size_t endInsideI = firstInsideI;
+    while (endInsideI < size[0] && insideTarget(0, endInsideI))
+        ++endInsideI;
+    for (std::size_t k = 0; k < size[2]; ++k)
+        for (std::size_t j = 0; j < size[1]; ++j) {
+            if (!insideTarget(1, j) || !insideTarget(2, k))
+                continue;
+            const float *row = maskValue.data() + size[0] * (j + size[1] * k);
+            std::size_t from = endInsideI;
+            std::size_t to = firstInsideI;
+            for (std::size_t i = firstInsideI; i < endInsideI; ++i)
+                if (row[i] >= threshold - 1e-6) {
+                    from = std::min(from, i);
+                    to = i + 1;
                 }
+            if (from < to)
+                extendBox(roiLow, roiHigh, std::pair { from, to - 1 }, j, k, any);
+        }
     if (!any)
         return fail(ErrorCode::InvalidArgument, "the ROI is empty after interpolation", label);
 
@@ -406,17 +441,20 @@ Result<PreparedRoi> prepareRoi(const Volume &image, const Mask &mask, const Radi
     roi.morphologicalMask.resize(count);
     const bool round = settings.resampling.roundIntensities && resampling;
     for (std::size_t k = 0, n = 0; k < roi.size[2]; ++k)
-        for (std::size_t j = 0; j < roi.size[1]; ++j)
-            for (std::size_t i = 0; i < roi.size[0]; ++i, ++n) {
+        for (std::size_t j = 0; j < roi.size[1]; ++j, n += roi.size[0]) {
+            const std::size_t sj = j + offset[1];
+            const std::size_t sk = k + offset[2];
+            const std::size_t s = offset[0] + size[0] * (sj + size[1] * sk);
+            const bool rowInside = insideTarget(1, sj) && insideTarget(2, sk);
+            for (std::size_t i = 0; i < roi.size[0]; ++i) {
                 const std::size_t si = i + offset[0];
-                const std::size_t sj = j + offset[1];
-                const std::size_t sk = k + offset[2];
-                const std::size_t s = si + size[0] * (sj + size[1] * sk);
-                const bool inside = insideTarget(0, si) && insideTarget(1, sj) && insideTarget(2, sk);
-                roi.intensity[n] = round ? std::round(intensity[s]) : intensity[s]; // half away from zero
-                roi.insideImage[n] = inside ? 1 : 0;
-                roi.morphologicalMask[n] = inside && maskValue[s] >= threshold - 1e-6 ? 1 : 0;
+                const bool inside = rowInside && si >= firstInsideI && si < endInsideI;
+                const float value = intensity[s + i];
+                roi.intensity[n + i] = round ? std::round(value) : value; // half away from zero
+                roi.insideImage[n + i] = inside ? 1 : 0;
+                roi.morphologicalMask[n + i] = inside && maskValue[s + i] >= threshold - 1e-6 ? 1 : 0;
             }
+        }
 
     resegment(roi, settings.resegmentation);
     if (std::ranges::none_of(roi.intensityMask, [](std::uint8_t v) { return v != 0; }))

@@ -34,6 +34,28 @@ bool hasInterior(const PreparedRoi &roi)
         && roi.greyLevel.size() == roi.voxelCount();
 }
 
+std::vector<RowSpan> roiRowSpans(const PreparedRoi &roi)
+{
+    std::vector<RowSpan> spans(roi.size[1] * roi.size[2]);
+    if (!hasInterior(roi))
+        return spans;
+    const std::size_t ni = roi.size[0];
+    for (std::size_t k = 1; k + 1 < roi.size[2]; ++k)
+        for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
+            const int *row = roi.greyLevel.data() + roi.index(0, j, k);
+            std::size_t from = 1;
+            while (from + 1 < ni && row[from] == 0)
+                ++from;
+            if (from + 1 >= ni)
+                continue;
+            std::size_t to = ni - 1;
+            while (row[to - 1] == 0)
+                --to;
+            spans[j + roi.size[1] * k] = { from, to };
+        }
+    return spans;
+}
+
 void compressEntries(std::vector<MatrixEntry> &entries)
 {
     std::ranges::sort(entries, [](const MatrixEntry &left, const MatrixEntry &right) {

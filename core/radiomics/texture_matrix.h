@@ -52,6 +52,18 @@ inline constexpr std::size_t kInPlaneDirectionCount = 4;
 // interior [1, size - 2] and relies on the margin instead of bounds checks.
 [[nodiscard]] bool hasInterior(const PreparedRoi &roi);
 
+// The interior columns [from, to) of one crop row (j, k) outside which the row holds no ROI voxel
+// (grey level 0): feature loops walk these instead of the whole crop box, whose margins and corners
+// around a round ROI are most of it. Empty (from == to) for rows without ROI voxels.
+struct RowSpan
+{
+    std::size_t from = 0;
+    std::size_t to = 0;
+};
+
+// One span per row, indexed j + size[1] * k; all empty when the crop has no interior.
+[[nodiscard]] std::vector<RowSpan> roiRowSpans(const PreparedRoi &roi);
+
 struct MatrixEntry
 {
     int row = 0; // grey level, 1..Ng
