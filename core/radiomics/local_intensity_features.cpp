@@ -51,31 +51,44 @@ void addLocalIntensityFeatures(const PreparedRoi &roi, RadiomicsFeatures &featur
     // When the whole crop is on the image every sphere holds the full kernel count, and the counts
     // are neither needed nor allocated.
     const bool wholeCropOnImage = std::ranges::all_of(roi.insideImage, [](std::uint8_t v) { return v != 0; });
+    const std::vector<KernelRow> kernel = sphereRows(roi.spacingMm);
+    std::size_t reachK = 0;
+    for (const KernelRow &kernelRow : kernel)
+        reachK = std::max(reachK, static_cast<std::size_t>(std::abs(kernelRow.dk)));
     // Prefix sums along i of the intensity and of the voxel count (voxels on the image only), so a
     // kernel row costs two look-ups: a 2-million-voxel ROI takes a sphere of ~500 voxels at each voxel.
-    // Every element is written below, so the tens of MB are not zero-filled first.
-    const auto sums = std::make_unique_for_overwrite<double[]>(stride * nj * nk);
+    // Only the slices the sphere reaches from the current one are kept, in a ring of `window` slices:
+    // a few MB that stay in cache, where prefix sums of the whole crop took tens of MB of fresh pages.
+    // Every element is written before it is read, so the ring is not zero-filled first.
+    const std::size_t window = std::min(nk, 2 * reachK + 1);
+    const std::size_t sliceStride = stride * nj;
+    const auto sums = std::make_unique_for_overwrite<double[]>(window * sliceStride);
     const auto counts
-        = std::make_unique_for_overwrite<std::int32_t[]>(wholeCropOnImage ? 0 : stride * nj * nk);
-    for (std::size_t row = 0; row < nj * nk; ++row) {
-        double sum = 0.0;
-        std::int32_t count = 0;
-        sums[row * stride] = 0.0;
-        if (!wholeCropOnImage)
-            counts[row * stride] = 0;
-        for (std::size_t i = 0; i < ni; ++i) {
-            const std::size_t n = row * ni + i;
-            if (roi.insideImage[n] != 0) {
-                sum += roi.intensity[n];
-                ++count;
-            }
-            sums[row * stride + i + 1] = sum;
+        = std::make_unique_for_overwrite<std::int32_t[]>(wholeCropOnImage ? 0 : window * sliceStride);
+    const auto buildSlice = [&](std::size_t kk) {
+        double *sliceSums = sums.get() + (kk % window) * sliceStride;
+        std::int32_t *sliceCounts = wholeCropOnImage ? nullptr : counts.get() + (kk % window) * sliceStride;
+        for (std::size_t j = 0; j < nj; ++j) {
+            const std::size_t row = j + nj * kk;
+            double sum = 0.0;
+            std::int32_t count = 0;
+            sliceSums[j * stride] = 0.0;
             if (!wholeCropOnImage)
-                counts[row * stride + i + 1] = count;
+                sliceCounts[j * stride] = 0;
+            for (std::size_t i = 0; i < ni; ++i) {
+                const std::size_t n = row * ni + i;
+                if (roi.insideImage[n] != 0) {
+                    sum += roi.intensity[n];
+                    ++count;
+                }
+                sliceSums[j * stride + i + 1] = sum;
+                if (!wholeCropOnImage)
+                    sliceCounts[j * stride + i + 1] = count;
+            }
         }
-    }
+    };
+    std::size_t builtSlices = 0; // slices [0, builtSlices) have been through the ring
 
-    const std::vector<KernelRow> kernel = sphereRows(roi.spacingMm);
     double maximumIntensity = -std::numeric_limits<double>::infinity();
     for (std::size_t n = 0; n < roi.voxelCount(); ++n)
         if (roi.intensityMask[n] != 0)
@@ -85,7 +98,10 @@ void addLocalIntensityFeatures(const PreparedRoi &roi, RadiomicsFeatures &featur
     double localPeak = -std::numeric_limits<double>::infinity();
     std::vector<double> rowSum(ni);
     std::vector<std::int32_t> rowCount(ni);
-    for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t k = 0; k < nk; ++k) {
+        // Slices up to k + reachK; the one this overwrites, k - reachK - 1, is out of reach from now on.
+        for (; builtSlices < std::min(nk, k + reachK + 1); ++builtSlices)
+            buildSlice(builtSlices);
         for (std::size_t j = 0; j < nj; ++j) {
             const std::size_t base = ni * (j + nj * k);
             std::size_t from = ni;
@@ -110,14 +126,15 @@ void addLocalIntensityFeatures(const PreparedRoi &roi, RadiomicsFeatures &featur
                 if (jj < 0 || kk < 0 || jj >= static_cast<std::ptrdiff_t>(nj)
                     || kk >= static_cast<std::ptrdiff_t>(nk))
                     continue;
-                const std::size_t row = static_cast<std::size_t>(jj) + nj * static_cast<std::size_t>(kk);
-                const double *prefix = sums.get() + row * stride;
-                const std::int32_t *prefixCount = wholeCropOnImage ? nullptr : counts.get() + row * stride;
+                const std::size_t ring = (static_cast<std::size_t>(kk) % window) * sliceStride
+                    + static_cast<std::size_t>(jj) * stride;
+                const double *prefix = sums.get() + ring;
+                const std::int32_t *prefixCount = wholeCropOnImage ? nullptr : counts.get() + ring;
                 const auto h = static_cast<std::size_t>(kernelRow.halfWidth);
                 if (from >= h && to + h <= ni) {
-                    // The usual case (the crop margin holds the sphere): loops the compiler vectorises;
-                    // when the whole crop is on the image every sphere holds the full kernel count.
-                    // Eigen's packets do what GCC's -O2 does not: the same additions, two or more at a time.
+                    // The usual case (the crop margin holds the sphere). Eigen's packets vectorise what
+                    // GCC's -O2 leaves scalar: the same additions, two or more at a time. When the whole
+                    // crop is on the image every sphere holds the full kernel count.
                     const auto length = static_cast<Eigen::Index>(to - from);
                     Eigen::Map<Eigen::ArrayXd>(rowSum.data() + from, length)
                         += Eigen::Map<const Eigen::ArrayXd>(prefix + from + h + 1, length)
@@ -146,6 +163,7 @@ void addLocalIntensityFeatures(const PreparedRoi &roi, RadiomicsFeatures &featur
                     localPeak = std::max(localPeak, mean);
             }
         }
+    }
     if (!std::isfinite(globalPeak))
         return;
     features.push_back({ "loc_peak_loc", localPeak });

@@ -45,7 +45,8 @@ inline constexpr std::size_t kInPlaneDirectionCount = 4;
 
 [[nodiscard]] std::ptrdiff_t flatOffset(const PreparedRoi &roi, VoxelStep step);
 
-// The 8 in-plane neighbours at Chebyshev distance 1, or all 26 in 3D, as flat index offsets.
+// The 8 in-plane neighbours at Chebyshev distance 1, or all 26 in 3D, as flat index offsets, in
+// increasing order: the first half lies before the voxel in scan order, the second half after it.
 [[nodiscard]] std::vector<std::ptrdiff_t> neighbourOffsets(const PreparedRoi &roi, bool threeDimensional);
 
 // True when the crop is large enough to hold a margin on every side; feature code walks only the
