@@ -97,6 +97,8 @@ public:
 
     // Appends the non-zero cells, unsorted.
     void appendEntries(std::vector<MatrixEntry> &entries) const;
+    // Appends the non-zero cells sorted by (row, column), as compressEntries would leave them.
+    void appendSortedEntries(std::vector<MatrixEntry> &entries) const;
 
 private:
     int m_rows = 0;

@@ -45,9 +45,11 @@ public:
     [[nodiscard]] ZoneMatrix matrix() const
     {
         ZoneMatrix result;
-        m_dense.appendEntries(result.entries);
-        result.entries.insert(result.entries.end(), m_overflow.begin(), m_overflow.end());
-        compressEntries(result.entries);
+        m_dense.appendSortedEntries(result.entries);
+        if (!m_overflow.empty()) {
+            result.entries.insert(result.entries.end(), m_overflow.begin(), m_overflow.end());
+            compressEntries(result.entries);
+        }
         result.voxelCount = m_voxelCount;
         return result;
     }
