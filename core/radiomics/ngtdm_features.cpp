@@ -41,25 +41,43 @@ struct ToneDifferences
 
 // IBSI 1, 3.10: the neighbourhood average uses only neighbours inside the ROI, and a voxel without
 // any such neighbour is left out entirely (it counts neither in n_i nor in N_v,c).
-void accumulateSlice(const PreparedRoi &roi, std::size_t k, const std::vector<std::ptrdiff_t> &offsets,
+// The neighbourhood (3 x 3 in the slice, or 3 x 3 x 3) is summed as columns: for each i of a row, the
+// grey levels and the ROI voxel count of the 3 (2D) or 9 (3D) rows around it at that i; a voxel's
+// neighbourhood is then three column sums less itself. Integer sums, so the same as voxel by voxel.
+void accumulateSlice(const PreparedRoi &roi, std::size_t k, bool threeDimensional,
     std::span<const texture::RowSpan> spans, ToneDifferences &differences)
 {
     const int *grey = roi.greyLevel.data();
+    const auto ni = roi.size[0];
+    std::vector<int> columnSum(ni);
+    std::vector<int> columnCount(ni);
+    std::vector<const int *> rows;
     for (std::size_t j = 1; j + 1 < roi.size[1]; ++j) {
-        const auto rowStart = static_cast<std::ptrdiff_t>(roi.index(0, j, k));
         const texture::RowSpan span = spans[j + roi.size[1] * k];
+        if (span.from >= span.to)
+            continue;
+        rows.clear();
+        for (std::size_t kk = threeDimensional ? k - 1 : k; kk <= (threeDimensional ? k + 1 : k); ++kk)
+            for (std::size_t jj = j - 1; jj <= j + 1; ++jj)
+                rows.push_back(grey + roi.index(0, jj, kk));
+        // Columns span.from - 1 .. span.to: the margin keeps them inside the crop.
+        for (std::size_t i = span.from - 1; i <= span.to; ++i) {
+            int sum = 0;
+            int count = 0;
+            for (const int *row : rows) {
+                sum += row[i];
+                count += row[i] > 0 ? 1 : 0;
+            }
+            columnSum[i] = sum;
+            columnCount[i] = count;
+        }
+        const int *centre = grey + roi.index(0, j, k);
         for (std::size_t i = span.from; i < span.to; ++i) {
-            const std::ptrdiff_t voxel = rowStart + static_cast<std::ptrdiff_t>(i);
-            const int level = grey[voxel];
+            const int level = centre[i];
             if (level == 0)
                 continue;
-            int neighbourSum = 0;
-            int neighbourCount = 0;
-            for (const std::ptrdiff_t offset : offsets) {
-                const int neighbour = grey[voxel + offset];
-                neighbourSum += neighbour;
-                neighbourCount += neighbour > 0 ? 1 : 0;
-            }
+            const int neighbourSum = columnSum[i - 1] + columnSum[i] + columnSum[i + 1] - level;
+            const int neighbourCount = columnCount[i - 1] + columnCount[i] + columnCount[i + 1] - 1;
             if (neighbourCount == 0)
                 continue;
             const auto index = static_cast<std::size_t>(level);
@@ -133,18 +151,16 @@ void addNgtdmFeatures(
         return;
     const int ng = roi.greyLevelCount;
     const bool inPlane = aggregation.slice2D || aggregation.slice25D;
-    const std::vector<std::ptrdiff_t> sliceOffsets = texture::neighbourOffsets(roi, false);
-    const std::vector<std::ptrdiff_t> volumeOffsets = texture::neighbourOffsets(roi, true);
     const std::vector<texture::RowSpan> spans = texture::roiRowSpans(roi);
     ToneDifferences slice(ng), slicesMerged(ng), volume(ng);
     texture::FeatureMean<kNgtdmFeatureCount> perSlice;
     NgtdmValues values {};
     for (std::size_t k = 1; k + 1 < roi.size[2]; ++k) {
         if (aggregation.volume3D)
-            accumulateSlice(roi, k, volumeOffsets, spans, volume);
+            accumulateSlice(roi, k, true, spans, volume);
         if (!inPlane)
             continue;
-        accumulateSlice(roi, k, sliceOffsets, spans, slice);
+        accumulateSlice(roi, k, false, spans, slice);
         if (aggregation.slice2D && ngtdmValues(slice, values))
             perSlice.add(values);
         slicesMerged.add(slice);
