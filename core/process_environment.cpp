@@ -17,8 +17,7 @@ void ensureStartupEnvironment(char **argv)
     // unsettable) and never re-executes again.
     if (std::getenv("OMP_WAIT_POLICY") == nullptr && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
         changed = true;
-    if (std::getenv("GLIBC_TUNABLES") == nullptr
-        && setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) == 0)
+    if (std::getenv("GLIBC_TUNABLES") == nullptr && setenv("GLIBC_TUNABLES", kGlibcTunables, 1) == 0)
         changed = true;
     if (!changed)
         return;

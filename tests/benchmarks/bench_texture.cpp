@@ -67,8 +67,9 @@ BENCHMARK(familyBenchmark<addTextureFeatures>)->Name("all_six_families")->Unit(b
 
 } // namespace
 
-// As mosaic and mosaic-cli do: huge pages for large allocations (and the OpenMP wait policy) are set
-// by re-executing before anything is measured; GLIBC_TUNABLES=glibc.malloc.hugetlb=0 measures 4 KiB pages.
+// As mosaic and mosaic-cli do: the malloc tunables (huge pages, heap growth; core/process_environment.h)
+// and the OpenMP wait policy are set by re-executing before anything is measured. Setting
+// GLIBC_TUNABLES yourself (e.g. glibc.malloc.hugetlb=0) measures glibc's defaults instead.
 int main(int argc, char **argv)
 {
     mosaic::ensureStartupEnvironment(argv);
