@@ -14,7 +14,8 @@ namespace mosaic {
 [[nodiscard]] Result<RadiomicsFeatures> computeRadiomics(
     const Volume &image, const Mask &mask, const RadiomicsSettings &settings);
 
-// The feature families on an already prepared ROI.
+// The feature families on an already prepared ROI, on the calling thread and one helper thread (the
+// families only read the ROI); the features come in the same order as computed one after the other.
 [[nodiscard]] RadiomicsFeatures computeFeatures(const PreparedRoi &roi, const RadiomicsSettings &settings);
 
 } // namespace mosaic
