@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/imaging/dicom_item_access.h"
 
+#include "core/imaging/dicom_preflight.h"
 #include "core/imaging/message_text.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -25,6 +26,10 @@ Result<std::unique_ptr<DcmFileFormat>> loadDicomFile(
         return fail(ErrorCode::LimitExceeded,
             textOf("the file is ", bytes, " bytes, more than the limit of ", maxFileBytes), place);
     try {
+        // DCMTK 3.6.7 leaks on an over-long Directory Record Type and allocates the declared lengths
+        // of a deflated data set unchecked; both are refused first (dicom_preflight.h).
+        if (auto checked = dicom_preflight::checkBeforeParsing(path, maxFileBytes, place); !checked)
+            return std::unexpected(checked.error());
         auto fileFormat = std::make_unique<DcmFileFormat>();
         // ERM_autoDetect accepts files with and without the PS3.10 preamble and meta header, as
         // written by older RT planning systems.
@@ -38,6 +43,11 @@ Result<std::unique_ptr<DcmFileFormat>> loadDicomFile(
         return fileFormat;
     } catch (const std::bad_alloc &) {
         return fail(ErrorCode::LimitExceeded, "not enough memory to read the file", place);
+    } catch (const std::exception &exception) {
+        // Found by fuzzing (tests/fuzz/regressions): DCMTK throws std::out_of_range from
+        // DcmByteString::verify on a crafted directory record. No throw may leave a reader.
+        return fail(ErrorCode::Malformed,
+            textOf("not a readable DICOM file (DCMTK threw: ", exception.what(), ")"), place);
     }
 }
 

@@ -17,7 +17,8 @@ namespace mosaic::dicom_access {
 
 // Loads a whole DICOM file after checking its size, so that a file larger than `maxFileBytes`
 // is refused before DCMTK reads any of it. DCMTK itself refuses an element longer than the bytes
-// left in the file, so no allocation exceeds the (bounded) file size. Large values are read lazily
+// left in the file, so no allocation exceeds the (bounded) file size; in a deflated data set, where
+// DCMTK does not, dicom_preflight checks the lengths first. Large values are read lazily
 // (DCM_MaxReadLength), from the same file, while the returned object lives.
 [[nodiscard]] Result<std::unique_ptr<DcmFileFormat>> loadDicomFile(
     const std::filesystem::path &path, std::size_t maxFileBytes, const std::string &place);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/imaging/dicom_series_reader.h"
 
+#include "core/imaging/dicom_preflight.h"
+
 #include <dcmtk/dcmdata/dccodec.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -250,8 +252,13 @@ Result<LoadedFile> loadDicomFile(const std::filesystem::path &file, const ImageL
     loaded.format = std::make_unique<DcmFileFormat>();
     // From disk, never from a memory buffer: with a file, DCMTK checks each declared length against
     // what remains and leaves long values on disk; a 546-byte crafted buffer made it reserve 4.3 GB.
+    // Not so in a deflated data set, and an over-long directory record type makes DCMTK throw and
+    // leak: both are refused before DCMTK parses (dicom_preflight.h).
     OFCondition status = EC_Normal;
     try {
+        if (auto checked = dicom_preflight::checkBeforeParsing(file, limits.maxFileBytes, fileLabel(file));
+            !checked)
+            return std::unexpected(checked.error());
         status = loaded.format->loadFile(
             OFFilename(file.c_str()), EXS_Unknown, EGL_noChange, kMaxEagerElementBytes);
     } catch (const std::exception &exception) {

@@ -3,3 +3,4 @@
 mosaic_add_test(tst_nifti_reader SOURCES core/imaging/tst_nifti_reader.cpp LIBRARIES mosaic_imaging)
 mosaic_add_test(tst_dicom_series_reader SOURCES core/imaging/tst_dicom_series_reader.cpp LIBRARIES mosaic_imaging)
 mosaic_add_test(tst_dicom_inspection SOURCES core/imaging/tst_dicom_inspection.cpp LIBRARIES mosaic_imaging)
+mosaic_add_test(tst_fuzz_regressions SOURCES core/imaging/tst_fuzz_regressions.cpp LIBRARIES mosaic_imaging)
