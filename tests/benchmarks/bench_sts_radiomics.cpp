@@ -12,6 +12,7 @@
 // The MR series ship in an archive; point MOSAIC_STS_MR_DIR at its unpacked folder (the one holding
 // STS_001/MR_T1) to include them, otherwise only PET is run.
 #include "core/imaging/roi_image_loader.h"
+#include "core/process_environment.h"
 #include "core/radiomics/radiomics_pipeline.h"
 #include "core/radiomics/radiomics_settings.h"
 
@@ -113,8 +114,11 @@ void registerModality(const std::string &modality, const fs::path &root, const s
 
 } // namespace
 
+// As mosaic and mosaic-cli do, the malloc tunables and OpenMP wait policy are set by re-executing
+// first (core/process_environment.h).
 int main(int argc, char **argv)
 {
+    ensureStartupEnvironment(argv);
     if (!fs::is_directory(kStsDir)) {
         std::fprintf(stderr, "bench_sts_radiomics: %s is absent; nothing to measure\n", kStsDir.c_str());
         return 0;
