@@ -17,8 +17,9 @@ bool isNiftiPath(const std::filesystem::path &path)
 
 namespace {
 
-Result<Mask> loadDicomMask(const std::filesystem::path &maskPath, std::string_view roiName, const RoiImage &loaded,
-    const std::vector<std::string> &sopInstanceUids, std::vector<std::string> &warnings, const ImageLimits &limits)
+Result<Mask> loadDicomMask(const std::filesystem::path &maskPath, std::string_view roiName,
+    const RoiImage &loaded, const std::vector<std::string> &sopInstanceUids,
+    std::vector<std::string> &warnings, const ImageLimits &limits)
 {
     const std::string name = maskPath.filename().string();
     auto summary = readDicomFileSummary(maskPath, limits);
@@ -44,7 +45,8 @@ Result<Mask> loadDicomMask(const std::filesystem::path &maskPath, std::string_vi
     if (summary->modality == "SEG")
         return readSegMask(maskPath, roiName, loaded.image.geometry, warnings);
     return fail(ErrorCode::Unsupported,
-        "a mask must be an RTSTRUCT, a SEG or a NIfTI file; this is modality '" + summary->modality + "'", name);
+        "a mask must be an RTSTRUCT, a SEG or a NIfTI file; this is modality '" + summary->modality + "'",
+        name);
 }
 
 } // namespace
