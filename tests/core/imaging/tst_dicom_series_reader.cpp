@@ -6,6 +6,11 @@
 // pydicom cannot (JPEG-LS without plugins) are compared with their uncompressed siblings instead.
 #include "core/imaging/dicom_series_reader.h"
 
+// DCMTK only writes the JPEG-compressed twin of a test file; the code under test is mosaic_imaging.
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpeg/djrplol.h>
+
 #include <QDebug>
 #include <QDir>
 #include <QFileInfo>
@@ -99,6 +104,7 @@ private slots:
     void decodesCompressedLikeUncompressed_data();
     void decodesCompressedLikeUncompressed();
     void decodesDeflateLikePydicom();
+    void decodesJpegLosslessLikeUncompressed();
     void refusesWhatItCannotRead_data();
     void refusesWhatItCannotRead();
     void readsDicomdir();
@@ -323,6 +329,32 @@ void TestDicomSeriesReader::decodesCompressedLikeUncompressed()
     QFETCH(QString, uncompressed);
     const auto packed = readDicomSeries(kEdgeFolder / compressed.toStdString());
     const auto plain = readDicomSeries(kEdgeFolder / uncompressed.toStdString());
+    QVERIFY2(packed.has_value(), packed ? "" : qPrintable(messageOf(packed.error())));
+    QVERIFY2(plain.has_value(), plain ? "" : qPrintable(messageOf(plain.error())));
+    QVERIFY(packed->volume.geometry.sameGrid(plain->volume.geometry));
+    QVERIFY(packed->volume.voxels == plain->volume.voxels);
+    QVERIFY(std::ranges::any_of(plain->volume.voxels, [](float v) { return v != 0.0f; }));
+}
+
+// pydicom's collection has no grey-level JPEG image with an uncompressed twin, so the test makes one:
+// DCMTK's encoder writes MR_small.dcm as JPEG lossless, process 14, first-order prediction (PS3.5
+// A.4.1, 1.2.840.10008.1.2.4.70). Lossless means the decoded volume must equal the original exactly.
+void TestDicomSeriesReader::decodesJpegLosslessLikeUncompressed()
+{
+    QTemporaryDir dir;
+    const fs::path compressedPath = fs::path(dir.path().toStdString()) / "MR_small_jpeg_lossless.dcm";
+    {
+        DJEncoderRegistration::registerCodecs();
+        DcmFileFormat file;
+        QVERIFY(file.loadFile((kEdgeFolder / "MR_small.dcm").c_str()).good());
+        const DJ_RPLossless firstOrderPrediction(1, 0);
+        QVERIFY(file.getDataset()->chooseRepresentation(EXS_JPEGProcess14SV1, &firstOrderPrediction).good());
+        QVERIFY(file.getDataset()->canWriteXfer(EXS_JPEGProcess14SV1));
+        QVERIFY(file.saveFile(compressedPath.c_str(), EXS_JPEGProcess14SV1).good());
+        DJEncoderRegistration::cleanup();
+    }
+    const auto packed = readDicomSeries(compressedPath);
+    const auto plain = readDicomSeries(kEdgeFolder / "MR_small.dcm");
     QVERIFY2(packed.has_value(), packed ? "" : qPrintable(messageOf(packed.error())));
     QVERIFY2(plain.has_value(), plain ? "" : qPrintable(messageOf(plain.error())));
     QVERIFY(packed->volume.geometry.sameGrid(plain->volume.geometry));
