@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: Apache-2.0
+// The independent truth is bcftools, run by the test through QProcess: its `query` prints every
+// record's chromosome, position, alleles, GT and DS of the 1000 Genomes chr22 subset, and its `view
+// -Ob` writes the BCF twin. Without bcftools those cases are skipped. Refusals are built inside the
+// test so each case is readable.
+#include "core/genomics/vcf_reader.h"
+
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace mosaic;
+
+namespace {
+
+std::filesystem::path genomicsDir()
+{
+    return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics";
+}
+std::filesystem::path chr22()
+{
+    return genomicsDir() / "1000g/chr22.vcf.gz";
+}
+
+void writeFile(const std::filesystem::path &path, const std::string &bytes)
+{
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string readBytes(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// bcftools' GT text: alleles joined by '|' when phased, '/' otherwise, '.' for missing.
+std::string genotypeText(const GenotypeCall &call)
+{
+    std::string text;
+    for (std::size_t i = 0; i < call.alleles.size(); ++i) {
+        if (i > 0)
+            text += call.phased ? '|' : '/';
+        text += call.alleles[i] < 0 ? std::string(".") : std::to_string(call.alleles[i]);
+    }
+    return text;
+}
+
+std::vector<std::string> split(const std::string &line, char separator)
+{
+    std::vector<std::string> fields;
+    std::string field;
+    std::istringstream stream(line);
+    while (std::getline(stream, field, separator))
+        fields.push_back(field);
+    return fields;
+}
+
+std::string join(const std::vector<std::string> &values)
+{
+    std::string text;
+    for (std::size_t i = 0; i < values.size(); ++i)
+        text += (i > 0 ? "," : "") + values[i];
+    return text.empty() ? "." : text;
+}
+
+QString bcftoolsPath()
+{
+    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
+}
+
+std::vector<VcfRow> readAll(const std::filesystem::path &path)
+{
+    std::vector<VcfRow> rows;
+    auto reader = VcfReader::open(path);
+    if (!reader) {
+        qWarning("%s", reader.error().message().c_str());
+        return rows;
+    }
+    while (true) {
+        auto row = reader->next();
+        if (!row) {
+            qWarning("%s", row.error().message().c_str());
+            return {};
+        }
+        if (!*row)
+            return rows;
+        rows.push_back(std::move(**row));
+    }
+}
+
+} // namespace
+
+class TstVcfReader : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void chr22AgreesWithBcftoolsQuery();
+    void bcfReadsLikeVcf();
+    void edgeCaseFilesReadOrAreRefusedByName_data();
+    void edgeCaseFilesReadOrAreRefusedByName();
+    void refusesNonVariantAndDamagedFiles_data();
+    void refusesNonVariantAndDamagedFiles();
+    void normalisesChromosomeNames();
+};
+
+void TstVcfReader::chr22AgreesWithBcftoolsQuery()
+{
+    const QString bcftools = bcftoolsPath();
+    if (bcftools.isEmpty())
+        QSKIP("bcftools is not installed: the independent truth for chr22 is missing");
+    QProcess query;
+    query.start(bcftools,
+        { QStringLiteral("query"), QStringLiteral("-f"),
+            QStringLiteral("%CHROM\t%POS\t%REF\t%ALT[\t%GT\t%DS]\n"),
+            QString::fromStdString(chr22().string()) });
+    QVERIFY(query.waitForFinished(120000));
+    QCOMPARE(query.exitCode(), 0);
+    const std::vector<std::string> lines = split(query.readAllStandardOutput().toStdString(), '\n');
+    QCOMPARE(lines.size(), std::size_t { 10376 });
+
+    auto reader = VcfReader::open(chr22());
+    QVERIFY2(reader.has_value(), reader ? "" : reader.error().message().c_str());
+    QCOMPARE(reader->sampleCount(), std::size_t { 5 });
+    QVERIFY(!reader->isBcf());
+    QVERIFY(!reader->sampleIndex("no such sample").has_value());
+    std::size_t dosages = 0;
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+        auto row = reader->next();
+        QVERIFY2(row.has_value(), row ? "" : row.error().message().c_str());
+        QVERIFY2(row->has_value(), qPrintable(QStringLiteral("ended early at record %1").arg(n + 1)));
+        const VcfRow &r = **row;
+        const std::vector<std::string> f = split(lines[n], '\t');
+        QCOMPARE(f.size(), std::size_t { 4 + 2 * 5 });
+        QCOMPARE(r.variant.chromosome, normaliseChromosome(f[0]));
+        QCOMPARE(std::to_string(r.variant.position), f[1]);
+        QCOMPARE(r.variant.reference, f[2]);
+        QCOMPARE(join(r.variant.alternates), f[3]);
+        QCOMPARE(r.calls.size(), std::size_t { 5 });
+        for (std::size_t s = 0; s < 5; ++s) {
+            QCOMPARE(genotypeText(r.calls[s]), f[4 + 2 * s]);
+            const std::string &ds = f[5 + 2 * s];
+            if (ds == ".") {
+                QVERIFY(!r.calls[s].dosage.has_value());
+            } else {
+                QVERIFY(r.calls[s].dosage.has_value());
+                QVERIFY2(
+                    std::abs(*r.calls[s].dosage - std::stod(ds)) <= 1e-6 * (1.0 + std::abs(std::stod(ds))),
+                    qPrintable(QStringLiteral("record %1 DS").arg(n + 1)));
+                ++dosages;
+            }
+        }
+    }
+    auto end = reader->next();
+    QVERIFY(end.has_value());
+    QVERIFY(!end->has_value());
+    QCOMPARE(dosages, std::size_t { 10376 * 5 });
+}
+
+void TstVcfReader::bcfReadsLikeVcf()
+{
+    const QString bcftools = bcftoolsPath();
+    if (bcftools.isEmpty())
+        QSKIP("bcftools is not installed: cannot write the BCF twin of chr22");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path bcf = std::filesystem::path(dir.path().toStdString()) / "chr22.bcf";
+    QProcess view;
+    view.start(bcftools,
+        { QStringLiteral("view"), QStringLiteral("-Ob"), QStringLiteral("-o"),
+            QString::fromStdString(bcf.string()), QString::fromStdString(chr22().string()) });
+    QVERIFY(view.waitForFinished(120000));
+    QCOMPARE(view.exitCode(), 0);
+
+    auto reader = VcfReader::open(bcf);
+    QVERIFY2(reader.has_value(), reader ? "" : reader.error().message().c_str());
+    QVERIFY(reader->isBcf());
+    const std::vector<VcfRow> fromVcf = readAll(chr22());
+    const std::vector<VcfRow> fromBcf = readAll(bcf);
+    QCOMPARE(fromVcf.size(), std::size_t { 10376 });
+    QCOMPARE(fromBcf.size(), fromVcf.size());
+    for (std::size_t n = 0; n < fromVcf.size(); ++n) {
+        const VcfRow &a = fromVcf[n];
+        const VcfRow &b = fromBcf[n];
+        QCOMPARE(b.variant.chromosome, a.variant.chromosome);
+        QCOMPARE(b.variant.position, a.variant.position);
+        QCOMPARE(b.variant.id, a.variant.id);
+        QCOMPARE(b.variant.reference, a.variant.reference);
+        QCOMPARE(b.variant.alternates, a.variant.alternates);
+        QCOMPARE(b.calls.size(), a.calls.size());
+        for (std::size_t s = 0; s < a.calls.size(); ++s) {
+            QCOMPARE(b.calls[s].alleles, a.calls[s].alleles);
+            QCOMPARE(b.calls[s].phased, a.calls[s].phased);
+            QCOMPARE(b.calls[s].dosage, a.calls[s].dosage);
+        }
+    }
+}
+
+void TstVcfReader::edgeCaseFilesReadOrAreRefusedByName_data()
+{
+    QTest::addColumn<QString>("path");
+    const std::filesystem::path dir = genomicsDir() / "vcf-edge-cases";
+    if (!std::filesystem::is_directory(dir))
+        return;
+    std::vector<std::filesystem::path> files;
+    for (const auto &entry : std::filesystem::directory_iterator(dir))
+        if (entry.is_regular_file())
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto &file : files)
+        QTest::newRow(file.filename().string().c_str()) << QString::fromStdString(file.string());
+}
+
+void TstVcfReader::edgeCaseFilesReadOrAreRefusedByName()
+{
+    QFETCH(QString, path);
+    const std::filesystem::path file = path.toStdString();
+    const std::string name = file.filename().string();
+    // Sample names are identifiers: bcftools lists them (when it can parse the header) and none may
+    // appear in a refusal. Names shorter than 3 characters would match by accident and are left out.
+    std::vector<std::string> sampleNames;
+    if (const QString bcftools = bcftoolsPath(); !bcftools.isEmpty()) {
+        QProcess list;
+        list.start(bcftools, { QStringLiteral("query"), QStringLiteral("-l"), path });
+        QVERIFY(list.waitForFinished(60000));
+        if (list.exitCode() == 0)
+            for (const std::string &sample : split(list.readAllStandardOutput().toStdString(), '\n'))
+                if (sample.size() >= 3)
+                    sampleNames.push_back(sample);
+    }
+    auto checkRefusal = [&](const Error &error) {
+        const std::string message = error.message();
+        qInfo("refused: %s", message.c_str());
+        QVERIFY2(message.starts_with(name), message.c_str());
+        for (const std::string &sample : sampleNames)
+            QVERIFY2(message.find(sample) == std::string::npos, "a sample name appears in the error");
+    };
+    auto reader = VcfReader::open(file);
+    if (!reader) {
+        checkRefusal(reader.error());
+        return;
+    }
+    std::size_t records = 0;
+    while (true) {
+        auto row = reader->next();
+        if (!row) {
+            checkRefusal(row.error());
+            return;
+        }
+        if (!*row)
+            break;
+        ++records;
+        QCOMPARE((*row)->calls.size(), reader->sampleCount());
+    }
+    qInfo("%s: %zu records", name.c_str(), records);
+}
+
+void TstVcfReader::refusesNonVariantAndDamagedFiles_data()
+{
+    QTest::addColumn<QString>("fileName");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("code");
+
+    QTest::newRow("SAM alignments are not variant data")
+        << "reads.sam"
+        << QByteArray("@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:22\tLN:51304566\n"
+                      "r1\t0\t22\t100\t60\t4M\t*\t0\t0\tACGT\tIIII\n")
+        << int(ErrorCode::Unsupported);
+    QTest::newRow("an empty file is not variant data")
+        << "empty.vcf" << QByteArray() << int(ErrorCode::Unsupported);
+    const std::string whole = readBytes(chr22());
+    QTest::newRow("bgzip cut in the middle of the records")
+        << "truncated.vcf.gz" << QByteArray::fromStdString(whole.substr(0, whole.size() / 2))
+        << int(ErrorCode::Malformed);
+    QTest::newRow("more alternates than the limit of 4 alleles")
+        << "many_alleles.vcf"
+        << QByteArray("##fileformat=VCFv4.2\n##contig=<ID=22>\n"
+                      "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                      "22\t100\t.\tA\tC\t.\t.\t.\tGT\t0/1\n"
+                      "22\t200\t.\tA\tC,G,T,AA\t.\t.\t.\tGT\t0/4\n")
+        << int(ErrorCode::LimitExceeded);
+}
+
+void TstVcfReader::refusesNonVariantAndDamagedFiles()
+{
+    QFETCH(QString, fileName);
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, code);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path path
+        = std::filesystem::path(dir.path().toStdString()) / fileName.toStdString();
+    writeFile(path, bytes.toStdString());
+
+    VcfLimits limits;
+    limits.maxAllelesPerRecord = 4;
+    auto reader = VcfReader::open(path, limits);
+    Error error;
+    if (!reader) {
+        error = reader.error();
+    } else {
+        while (true) {
+            auto row = reader->next();
+            if (!row) {
+                error = row.error();
+                break;
+            }
+            QVERIFY2(row->has_value(), "the damaged file read to the end without an error");
+        }
+    }
+    QCOMPARE(int(error.code), code);
+    QVERIFY2(error.message().starts_with(fileName.toStdString()), error.message().c_str());
+    if (code == int(ErrorCode::LimitExceeded))
+        QVERIFY2(error.message().find("record 2") != std::string::npos, error.message().c_str());
+}
+
+void TstVcfReader::normalisesChromosomeNames()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path path = std::filesystem::path(dir.path().toStdString()) / "prefixed.vcf";
+    writeFile(path,
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1>\n##contig=<ID=chrX>\n##contig=<ID=chrM>\n##contig=<ID=MT>\n"
+        "##contig=<ID=7>\n"
+        "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n"
+        "chr1\t10\trs1\tA\tG\t.\t.\t.\tGT\t0|1\t./.\n"
+        "chrX\t20\t.\tC\t.\t.\t.\t.\tGT\t0\t0/0\n"
+        "chrM\t30\t.\tG\tT,C\t.\t.\t.\tGT\t2\t1/2\n"
+        "MT\t40\t.\tT\tA\t.\t.\t.\tGT\t1\t0|0\n"
+        "7\t50\t.\tA\tT\t.\t.\t.\tGT\t0/1\t1|1\n");
+    const std::vector<VcfRow> rows = readAll(path);
+    QCOMPARE(rows.size(), std::size_t { 5 });
+    const std::vector<std::string> chromosomes { "1", "X", "MT", "MT", "7" };
+    const std::vector<std::int64_t> positions { 10, 20, 30, 40, 50 };
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        QCOMPARE(rows[i].variant.chromosome, chromosomes[i]);
+        QCOMPARE(rows[i].variant.position, positions[i]);
+    }
+    QCOMPARE(rows[0].variant.id, std::string("rs1"));
+    QCOMPARE(rows[0].calls[0].alleles, (std::vector<int> { 0, 1 }));
+    QVERIFY(rows[0].calls[0].phased);
+    QCOMPARE(rows[0].calls[1].alleles, (std::vector<int> { -1, -1 }));
+    QVERIFY(!rows[0].calls[1].phased);
+    QVERIFY(rows[1].variant.alternates.empty());
+    QCOMPARE(rows[1].calls[0].alleles, (std::vector<int> { 0 }));
+    QCOMPARE(rows[2].variant.alternates, (std::vector<std::string> { "T", "C" }));
+    QCOMPARE(rows[2].calls[1].alleles, (std::vector<int> { 1, 2 }));
+    QVERIFY(!rows[0].calls[0].dosage.has_value());
+    QCOMPARE(normaliseChromosome("chr22"), std::string("22"));
+    QCOMPARE(normaliseChromosome("chrMT"), std::string("MT"));
+    QCOMPARE(normaliseChromosome("M"), std::string("MT"));
+    QCOMPARE(normaliseChromosome("chr"), std::string("chr"));
+}
+
+QTEST_GUILESS_MAIN(TstVcfReader)
+#include "tst_vcf_reader.moc"
