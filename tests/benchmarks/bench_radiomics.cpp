@@ -3,7 +3,6 @@
 // included) on synthetic ellipsoid ROIs of ~270,000 and ~2.2 million voxels of 1 mm, random
 // intensities from a fixed seed, 32 fixed bins. Targets (Release): < 100 ms and < 0.6 s. The
 // per-family benchmarks show where the time goes.
-#include "core/process_environment.h"
 #include "core/radiomics/intensity_histogram_features.h"
 #include "core/radiomics/intensity_volume_histogram_features.h"
 #include "core/radiomics/local_intensity_features.h"
@@ -168,17 +167,3 @@ BENCHMARK(BM_Family<ivhFamily>)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Family<addTextureFeatures>)->Name("BM_Texture")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
-
-// As mosaic and mosaic-cli do: the malloc tunables (huge pages, heap growth; core/process_environment.h)
-// and the OpenMP wait policy are set by re-executing before anything is measured. Setting
-// GLIBC_TUNABLES yourself (e.g. glibc.malloc.hugetlb=0) measures glibc's defaults instead.
-int main(int argc, char **argv)
-{
-    mosaic::ensureStartupEnvironment(argv);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}

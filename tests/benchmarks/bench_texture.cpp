@@ -2,7 +2,6 @@
 // The six texture matrix families (IBSI 1, 3.6 to 3.11) on a large synthetic ROI: a 130 x 130 x 130
 // cube (2.2 M voxels) of uniformly random grey levels 1..32 with a fixed seed, each family alone and
 // all six together, on one core.
-#include "core/process_environment.h"
 #include "core/radiomics/prepared_roi.h"
 #include "core/radiomics/texture_features.h"
 
@@ -66,17 +65,3 @@ BENCHMARK(familyBenchmark<addNgldmFeatures>)->Name("ngldm")->Unit(benchmark::kMi
 BENCHMARK(familyBenchmark<addTextureFeatures>)->Name("all_six_families")->Unit(benchmark::kMillisecond);
 
 } // namespace
-
-// As mosaic and mosaic-cli do: the malloc tunables (huge pages, heap growth; core/process_environment.h)
-// and the OpenMP wait policy are set by re-executing before anything is measured. Setting
-// GLIBC_TUNABLES yourself (e.g. glibc.malloc.hugetlb=0) measures glibc's defaults instead.
-int main(int argc, char **argv)
-{
-    mosaic::ensureStartupEnvironment(argv);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
