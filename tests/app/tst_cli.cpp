@@ -340,9 +340,13 @@ void TestCli::radiomicsOnPhantomMatchesIbsi()
     const QList<QByteArray> lines = run.out.split('\n');
     QCOMPARE(lines.first(), QByteArray("tag,value"));
     std::optional<double> value;
-    for (const QByteArray &line : lines)
-        if (line.startsWith(tag.toUtf8() + ','))
-            value = line.mid(tag.size() + 1).toDouble();
+    for (const QByteArray &line : lines) {
+        if (!line.startsWith(tag.toUtf8() + ','))
+            continue;
+        bool isNumber = false;
+        value = line.mid(tag.size() + 1).toDouble(&isNumber);
+        QVERIFY2(isNumber, line.constData()); // an unparsable cell must not pass as 0
+    }
     QVERIFY2(value.has_value(), qPrintable(tag + " is missing"));
     QVERIFY2(std::abs(*value - reference) <= allowed, qPrintable(QString::number(*value, 'g', 8)));
 }
