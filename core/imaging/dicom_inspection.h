@@ -6,21 +6,13 @@
 
 #include "core/error.h"
 #include "core/imaging/volume.h"
+#include "core/inspection_report.h"
 
 #include <filesystem>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace mosaic {
 
-struct InspectionReport
-{
-    // "dicom-file", "dicom-series", "dicomdir", "nifti", "rtstruct" or "seg".
-    std::string kind;
-    std::vector<std::pair<std::string, std::string>> facts; // ordered as they should be shown
-    std::vector<std::string> warnings;
-};
+// Kinds: "dicom-file", "dicom-series", "dicomdir", "nifti", "rtstruct" or "seg".
 
 // Refused inputs (unreadable, not an imaging format, a folder with several series) come back as an
 // Error whose message starts with the file or folder name.
