@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/genomics/genomic_features.h"
+
+#include "core/genomics/vcf_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace mosaic {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::size_t kMaxSpecBytes = 16u * 1024u * 1024u;
+constexpr std::size_t kMaxEntries = 100'000;
+
+Result<std::string> requiredString(const Json &entry, const char *key, const std::string &where)
+{
+    const auto it = entry.find(key);
+    if (it == entry.end() || !it->is_string() || it->get_ref<const std::string &>().empty())
+        return fail(ErrorCode::Malformed, std::string("'") + key + "' must be a non-empty string", where);
+    return it->get<std::string>();
+}
+
+std::string optionalString(const Json &entry, const char *key)
+{
+    const auto it = entry.find(key);
+    return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<const Json *> entryList(const Json &root, const char *key, const std::string &sourceName)
+{
+    const auto it = root.find(key);
+    if (it == root.end())
+        return nullptr;
+    if (!it->is_array())
+        return fail(ErrorCode::Malformed, std::string("'") + key + "' must be a list", sourceName);
+    if (it->size() > kMaxEntries)
+        return fail(ErrorCode::LimitExceeded,
+            std::string("'") + key + "' has more than " + std::to_string(kMaxEntries) + " entries",
+            sourceName);
+    return &*it;
+}
+
+bool isAlleleSpelling(const std::string &allele)
+{
+    for (const char base : allele)
+        if (base != 'A' && base != 'C' && base != 'G' && base != 'T' && base != 'N')
+            return false;
+    return !allele.empty();
+}
+
+std::string describeCall(const std::vector<std::string> &alleles, bool phased)
+{
+    std::string text;
+    for (std::size_t i = 0; i < alleles.size(); ++i) {
+        if (i > 0)
+            text += phased ? '|' : '/';
+        text += alleles[i].empty() ? "." : alleles[i];
+    }
+    return text;
+}
+
+} // namespace
+
+Result<GenomicFeatureSpec> GenomicFeatureSpec::fromJson(
+    std::string_view text, std::string_view sourceName, const std::filesystem::path &baseFolder)
+{
+    const std::string source(sourceName);
+    if (text.size() > kMaxSpecBytes)
+        return fail(ErrorCode::LimitExceeded, "the specification is larger than 16 MB", source);
+    const Json root = Json::parse(text, nullptr, false);
+    if (root.is_discarded() || !root.is_object())
+        return fail(ErrorCode::Malformed, "not a JSON object", source);
+
+    GenomicFeatureSpec spec;
+    std::set<std::string> names;
+    auto claimName = [&](const std::string &name, const std::string &where) -> Result<void> {
+        if (!names.insert(name).second)
+            return fail(ErrorCode::Malformed, "feature name '" + name + "' is used twice", where);
+        return {};
+    };
+
+    if (const auto it = root.find("absentSites"); it != root.end()) {
+        const auto rule = it->is_string() ? parseAbsentSiteRule(it->get<std::string>()) : std::nullopt;
+        if (!rule)
+            return fail(ErrorCode::Malformed, "'absentSites' must be \"missing\" or \"homozygous-reference\"",
+                source);
+        spec.absentSites = *rule;
+    }
+
+    auto variants = entryList(root, "variants", source);
+    if (!variants)
+        return std::unexpected(variants.error());
+    if (*variants != nullptr)
+        for (std::size_t i = 0; i < (*variants)->size(); ++i) {
+            const Json &entry = (**variants)[i];
+            const std::string where = source + ", variants[" + std::to_string(i) + "]";
+            if (!entry.is_object())
+                return fail(ErrorCode::Malformed, "not an object", where);
+            VariantFeature feature;
+            auto name = requiredString(entry, "name", where);
+            auto chromosome = requiredString(entry, "chromosome", where);
+            auto allele = requiredString(entry, "allele", where);
+            if (!name)
+                return std::unexpected(name.error());
+            if (!chromosome)
+                return std::unexpected(chromosome.error());
+            if (!allele)
+                return std::unexpected(allele.error());
+            const auto position = entry.find("position");
+            if (position == entry.end() || !position->is_number_integer()
+                || position->get<std::int64_t>() <= 0)
+                return fail(ErrorCode::Malformed, "'position' must be a positive integer", where);
+            feature.name = *name;
+            feature.position = { normaliseChromosome(*chromosome), position->get<std::int64_t>() };
+            feature.allele = *allele;
+            feature.reference = optionalString(entry, "reference");
+            feature.description = optionalString(entry, "description");
+            if (!isAlleleSpelling(feature.allele))
+                return fail(ErrorCode::Malformed, "'allele' must be spelled with A, C, G, T or N", where);
+            if (!feature.reference.empty() && !isAlleleSpelling(feature.reference))
+                return fail(ErrorCode::Malformed, "'reference' must be spelled with A, C, G, T or N", where);
+            if (spec.absentSites == AbsentSiteRule::HomozygousReference && feature.reference.empty())
+                return fail(ErrorCode::Malformed,
+                    "'reference' is required when absent sites are read as homozygous reference", where);
+            if (auto claimed = claimName(feature.name, where); !claimed)
+                return std::unexpected(claimed.error());
+            spec.variants.push_back(std::move(feature));
+        }
+
+    auto pgx = entryList(root, "pgx", source);
+    if (!pgx)
+        return std::unexpected(pgx.error());
+    if (*pgx != nullptr)
+        for (std::size_t i = 0; i < (*pgx)->size(); ++i) {
+            const Json &entry = (**pgx)[i];
+            const std::string where = source + ", pgx[" + std::to_string(i) + "]";
+            if (!entry.is_object())
+                return fail(ErrorCode::Malformed, "not an object", where);
+            auto name = requiredString(entry, "name", where);
+            auto gene = requiredString(entry, "gene", where);
+            if (!name)
+                return std::unexpected(name.error());
+            if (!gene)
+                return std::unexpected(gene.error());
+            if (auto claimed = claimName(*name, where); !claimed)
+                return std::unexpected(claimed.error());
+            spec.pgx.push_back({ *name, *gene, optionalString(entry, "description") });
+        }
+
+    auto scores = entryList(root, "scores", source);
+    if (!scores)
+        return std::unexpected(scores.error());
+    if (*scores != nullptr)
+        for (std::size_t i = 0; i < (*scores)->size(); ++i) {
+            const Json &entry = (**scores)[i];
+            const std::string where = source + ", scores[" + std::to_string(i) + "]";
+            if (!entry.is_object())
+                return fail(ErrorCode::Malformed, "not an object", where);
+            auto name = requiredString(entry, "name", where);
+            auto file = requiredString(entry, "file", where);
+            if (!name)
+                return std::unexpected(name.error());
+            if (!file)
+                return std::unexpected(file.error());
+            if (auto claimed = claimName(*name, where); !claimed)
+                return std::unexpected(claimed.error());
+            std::filesystem::path path(*file);
+            if (path.is_relative() && !baseFolder.empty())
+                path = baseFolder / path;
+            spec.scores.push_back({ *name, path, optionalString(entry, "description") });
+        }
+
+    if (names.empty())
+        return fail(ErrorCode::Malformed, "the specification names no genomic feature", source);
+    return spec;
+}
+
+Result<GenomicFeatureSpec> GenomicFeatureSpec::readFile(const std::filesystem::path &path)
+{
+    const std::string name = path.filename().string();
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return fail(ErrorCode::NotFound, "the file cannot be read", name);
+    if (size > kMaxSpecBytes)
+        return fail(ErrorCode::LimitExceeded, "the specification is larger than 16 MB", name);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof())
+        return fail(ErrorCode::NotFound, "the file cannot be read", name);
+    return fromJson(text.str(), name, path.parent_path());
+}
+
+std::vector<FeatureDefinition> GenomicFeatureSpec::definitions() const
+{
+    std::vector<FeatureDefinition> definitions;
+    for (const VariantFeature &feature : variants)
+        definitions.push_back({ feature.name, Modality::Genomics, "",
+            feature.description.empty() ? feature.allele + " copies at " + feature.position.first + ":"
+                    + std::to_string(feature.position.second)
+                                        : feature.description });
+    for (const PgxFeature &feature : pgx)
+        definitions.push_back({ feature.name, Modality::Genomics, "",
+            feature.description.empty() ? feature.gene + " phenotype (ordinal)" : feature.description });
+    for (const ScoreFeature &feature : scores)
+        definitions.push_back({ feature.name, Modality::Genomics, "",
+            feature.description.empty() ? "Polygenic score " + feature.scoringFile.filename().string()
+                                        : feature.description });
+    return definitions;
+}
+
+std::set<GenomicPosition> GenomicFeatureSpec::variantPositions() const
+{
+    std::set<GenomicPosition> positions;
+    for (const VariantFeature &feature : variants)
+        positions.insert(feature.position);
+    return positions;
+}
+
+GenomicFeatureValue variantDosage(
+    const VariantFeature &feature, const SampleGenotypes &genotypes, AbsentSiteRule rule)
+{
+    GenomicFeatureValue result;
+    result.name = feature.name;
+    result.provenance.source = genotypes.sourceName();
+    const std::string site = feature.position.first + ":" + std::to_string(feature.position.second);
+
+    const auto call = genotypes.lookup(feature.position, feature.reference, rule);
+    if (!call) {
+        result.provenance.location = site + ": not in the file (absent sites read as missing)";
+        return result;
+    }
+    std::string where = site;
+    const std::vector<const SiteGenotype *> records = genotypes.at(feature.position);
+    if (call->listed && !records.empty())
+        where += " (record " + std::to_string(records.front()->line) + ")";
+    else
+        where += ": not in the file, read as homozygous reference";
+    where += ", genotype " + describeCall(call->alleles, call->phased) + ", copies of " + feature.allele;
+
+    const bool anyMissing = std::any_of(
+        call->alleles.begin(), call->alleles.end(), [](const std::string &allele) { return allele.empty(); });
+    // DS is the expected number of ALT copies; it answers for a biallelic record's ALT or REF.
+    if (call->dosage && records.size() == 1 && records.front()->alternates.size() == 1
+        && std::isfinite(*call->dosage)) {
+        const SiteGenotype &record = *records.front();
+        const double ploidy = static_cast<double>(record.alleles.size());
+        if (feature.allele == record.alternates.front()) {
+            result.value = *call->dosage;
+            result.provenance.location = where + " (from DS)";
+            return result;
+        }
+        if (feature.allele == record.reference && ploidy > 0) {
+            result.value = ploidy - *call->dosage;
+            result.provenance.location = where + " (from DS)";
+            return result;
+        }
+    }
+    if (anyMissing || call->alleles.empty()) {
+        result.provenance.location = where + ": no call";
+        return result;
+    }
+    result.value
+        = static_cast<double>(std::count(call->alleles.begin(), call->alleles.end(), feature.allele));
+    result.provenance.location = where;
+    return result;
+}
+
+} // namespace mosaic

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// Genomic features a model specification can ask for, extracted from one person's genotypes with
+// the evidence behind each value: the dosage of a named allele at a named variant, a gene's
+// pharmacogenomic phenotype as an ordinal value, a polygenic score. Each value keeps its provenance
+// (file, chromosome:position, record, genotype, allele definition or scoring file), so the
+// explanation view can lead from a SHAP bar to the VCF record.
+//
+// The specification is JSON:
+//   {"absentSites": "missing" | "homozygous-reference",
+//    "variants": [{"name": "rs4244285_A", "chromosome": "10", "position": 94781859,
+//                  "allele": "A", "reference": "G", "description": "..."}],
+//    "pgx":      [{"name": "CYP2C19_phenotype", "gene": "CYP2C19"}],
+//    "scores":   [{"name": "height_prs", "file": "PGS001229_GRCh38.txt.gz"}]}
+// Relative score paths are resolved against the specification's folder.
+#pragma once
+
+#include "core/error.h"
+#include "core/features/feature_schema.h"
+#include "core/features/feature_vector.h"
+#include "core/genomics/sample_genotypes.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mosaic {
+
+struct VariantFeature
+{
+    std::string name;
+    GenomicPosition position; // chromosome normalised
+    std::string allele; // the counted allele, forward strand of the genotype file's build
+    std::string reference; // the build's reference allele; needed for the homozygous-reference rule
+    std::string description;
+};
+
+struct PgxFeature
+{
+    std::string name;
+    std::string gene;
+    std::string description;
+};
+
+struct ScoreFeature
+{
+    std::string name;
+    std::filesystem::path scoringFile;
+    std::string description;
+};
+
+struct GenomicFeatureSpec
+{
+    AbsentSiteRule absentSites = AbsentSiteRule::Missing;
+    std::vector<VariantFeature> variants;
+    std::vector<PgxFeature> pgx;
+    std::vector<ScoreFeature> scores;
+
+    // Errors name `sourceName` and the entry ("variants[2].position: not a positive integer").
+    [[nodiscard]] static Result<GenomicFeatureSpec> fromJson(
+        std::string_view json, std::string_view sourceName, const std::filesystem::path &baseFolder = {});
+    [[nodiscard]] static Result<GenomicFeatureSpec> readFile(const std::filesystem::path &path);
+
+    // The schema entries of these features, modality Genomics, in specification order.
+    [[nodiscard]] std::vector<FeatureDefinition> definitions() const;
+    // The positions of the variant features, for SampleGenotypes::fromVcf.
+    [[nodiscard]] std::set<GenomicPosition> variantPositions() const;
+};
+
+struct GenomicFeatureValue
+{
+    std::string name;
+    double value = std::numeric_limits<double>::quiet_NaN(); // NaN: missing
+    Provenance provenance;
+};
+
+// The dosage of `feature.allele` in `genotypes`: copies counted from the called alleles, or from
+// FORMAT/DS when the record has it and the allele is its only ALT (or its REF: ploidy - DS). A site
+// the file does not list follows `rule`; a no-call is missing.
+[[nodiscard]] GenomicFeatureValue variantDosage(
+    const VariantFeature &feature, const SampleGenotypes &genotypes, AbsentSiteRule rule);
+
+} // namespace mosaic

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+// Genomic features for model specifications. Independent truth: bcftools' GT and DS of the 1000
+// Genomes chr22 subset for the dosages, and small VCFs written here whose answers are counted by hand.
+#include "core/genomics/genomic_features.h"
+
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace mosaic;
+
+namespace {
+
+std::filesystem::path chr22()
+{
+    return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g/chr22.vcf.gz";
+}
+
+void writeFile(const std::filesystem::path &path, const std::string &bytes)
+{
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A single-sample VCF without DS: counts come from GT.
+const char *kSmallVcf = "##fileformat=VCFv4.2\n"
+                        "##contig=<ID=chr10>\n"
+                        "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+                        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                        "chr10\t100\trs1\tG\tA\t.\tPASS\t.\tGT\t0/1\n"
+                        "chr10\t200\trs2\tC\tT\t.\tPASS\t.\tGT\t1|1\n"
+                        "chr10\t300\trs3\tA\tG\t.\tPASS\t.\tGT\t./.\n"
+                        "chr10\t400\trs4\tT\tC,G\t.\tPASS\t.\tGT\t1/2\n";
+
+} // namespace
+
+class GenomicFeaturesTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void dosagesEqualBcftools()
+    {
+        const QString bcftools = QStandardPaths::findExecutable("bcftools");
+        if (bcftools.isEmpty())
+            QSKIP("bcftools is not installed");
+        QProcess query;
+        query.start(bcftools,
+            { "query", "-s", "HG00097", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%GT\t%DS]\n",
+                QString::fromStdString(chr22().string()) });
+        QVERIFY(query.waitForFinished(60000));
+        QCOMPARE(query.exitCode(), 0);
+        std::istringstream lines(query.readAllStandardOutput().toStdString());
+
+        // The first 300 biallelic records: the ALT dosage is DS, the REF dosage 2 - DS.
+        std::vector<VariantFeature> features;
+        std::vector<double> expected;
+        std::string line;
+        while (features.size() < 600 && std::getline(lines, line)) {
+            std::istringstream fields(line);
+            std::string chromosome, position, reference, alternate, genotype, dosage;
+            std::getline(fields, chromosome, '\t');
+            std::getline(fields, position, '\t');
+            std::getline(fields, reference, '\t');
+            std::getline(fields, alternate, '\t');
+            std::getline(fields, genotype, '\t');
+            std::getline(fields, dosage, '\t');
+            if (alternate.find(',') != std::string::npos || dosage == ".")
+                continue;
+            const std::int64_t at = std::stoll(position);
+            features.push_back({ "alt_" + position, { chromosome, at }, alternate, reference, {} });
+            expected.push_back(std::stod(dosage));
+            features.push_back({ "ref_" + position, { chromosome, at }, reference, reference, {} });
+            expected.push_back(2.0 - std::stod(dosage));
+        }
+        QCOMPARE(features.size(), std::size_t(600));
+
+        std::set<GenomicPosition> positions;
+        for (const VariantFeature &feature : features)
+            positions.insert(feature.position);
+        auto genotypes = SampleGenotypes::fromVcf(chr22(), "HG00097", positions);
+        QVERIFY2(genotypes, genotypes ? "" : genotypes.error().message().c_str());
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            const GenomicFeatureValue value = variantDosage(features[i], *genotypes, AbsentSiteRule::Missing);
+            QVERIFY2(std::abs(value.value - expected[i]) < 1e-6, features[i].name.c_str());
+            QCOMPARE(value.provenance.source, std::string("chr22.vcf.gz"));
+            QVERIFY(value.provenance.location.find("(from DS)") != std::string::npos);
+        }
+    }
+
+    void countsFromGenotypes_data()
+    {
+        QTest::addColumn<QString>("chromosome");
+        QTest::addColumn<qint64>("position");
+        QTest::addColumn<QString>("allele");
+        QTest::addColumn<QString>("reference");
+        QTest::addColumn<bool>("homozygousReferenceRule");
+        QTest::addColumn<double>("expected"); // NaN: missing
+
+        const double missing = std::nan("");
+        QTest::newRow("heterozygous, alternate counted") << "chr10" << qint64(100) << "A"
+                                                         << "G" << false << 1.0;
+        QTest::newRow("heterozygous, reference counted") << "10" << qint64(100) << "G"
+                                                         << "G" << false << 1.0;
+        QTest::newRow("phased homozygous alternate") << "10" << qint64(200) << "T"
+                                                     << "C" << false << 2.0;
+        QTest::newRow("allele not in the call") << "10" << qint64(200) << "G"
+                                                << "C" << false << 0.0;
+        QTest::newRow("no call is missing") << "10" << qint64(300) << "G"
+                                            << "A" << false << missing;
+        QTest::newRow("no call stays missing under the reference rule") << "10" << qint64(300) << "G"
+                                                                        << "A" << true << missing;
+        QTest::newRow("multi-allelic, second alternate") << "10" << qint64(400) << "G"
+                                                         << "T" << false << 1.0;
+        QTest::newRow("multi-allelic, reference") << "10" << qint64(400) << "T"
+                                                  << "T" << false << 0.0;
+        QTest::newRow("absent site, missing rule") << "10" << qint64(500) << "A"
+                                                   << "G" << false << missing;
+        QTest::newRow("absent site, homozygous reference rule, alternate") << "10" << qint64(500) << "A"
+                                                                           << "G" << true << 0.0;
+        QTest::newRow("absent site, homozygous reference rule, reference") << "10" << qint64(500) << "G"
+                                                                           << "G" << true << 2.0;
+    }
+
+    void countsFromGenotypes()
+    {
+        QFETCH(QString, chromosome);
+        QFETCH(qint64, position);
+        QFETCH(QString, allele);
+        QFETCH(QString, reference);
+        QFETCH(bool, homozygousReferenceRule);
+        QFETCH(double, expected);
+
+        QTemporaryDir dir;
+        const std::filesystem::path path = std::filesystem::path(dir.path().toStdString()) / "small.vcf";
+        writeFile(path, kSmallVcf);
+        auto genotypes = SampleGenotypes::fromVcf(path);
+        QVERIFY2(genotypes, genotypes ? "" : genotypes.error().message().c_str());
+        const VariantFeature feature { "f", { normaliseChromosome(chromosome.toStdString()), position },
+            allele.toStdString(), reference.toStdString(), {} };
+        const GenomicFeatureValue value = variantDosage(feature, *genotypes,
+            homozygousReferenceRule ? AbsentSiteRule::HomozygousReference : AbsentSiteRule::Missing);
+        if (std::isnan(expected))
+            QVERIFY2(std::isnan(value.value), value.provenance.location.c_str());
+        else
+            QCOMPARE(value.value, expected);
+        QVERIFY(value.provenance.location.starts_with("10:" + std::to_string(position)));
+    }
+
+    void specificationReadsEveryKind()
+    {
+        const char *json = R"({"absentSites": "homozygous-reference",
+            "variants": [{"name": "rs4244285_A", "chromosome": "chr10", "position": 94781859,
+                          "allele": "A", "reference": "G"}],
+            "pgx": [{"name": "CYP2C19_phenotype", "gene": "CYP2C19"}],
+            "scores": [{"name": "height", "file": "PGS001229_GRCh38.txt.gz"}]})";
+        auto spec = GenomicFeatureSpec::fromJson(json, "spec.json", "/scores");
+        QVERIFY2(spec, spec ? "" : spec.error().message().c_str());
+        QCOMPARE(spec->absentSites, AbsentSiteRule::HomozygousReference);
+        QCOMPARE(spec->variants.at(0).position, (GenomicPosition { "10", 94781859 }));
+        QCOMPARE(spec->scores.at(0).scoringFile, std::filesystem::path("/scores/PGS001229_GRCh38.txt.gz"));
+        const auto definitions = spec->definitions();
+        QCOMPARE(definitions.size(), std::size_t(3));
+        for (const FeatureDefinition &definition : definitions)
+            QCOMPARE(definition.modality, Modality::Genomics);
+    }
+
+    void specificationRefusals_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not JSON") << "{"
+                                  << "spec.json: not a JSON object";
+        QTest::newRow("no features") << "{}"
+                                     << "names no genomic feature";
+        QTest::newRow("unknown absent-site rule") << R"({"absentSites": "guess"})"
+                                                  << "'absentSites' must be";
+        QTest::newRow("position not an integer")
+            << R"({"variants": [{"name": "a", "chromosome": "1", "position": "12", "allele": "A"}]})"
+            << "spec.json, variants[0]: 'position' must be a positive integer";
+        QTest::newRow("allele not a sequence")
+            << R"({"variants": [{"name": "a", "chromosome": "1", "position": 12, "allele": "<DEL>"}]})"
+            << "'allele' must be spelled";
+        QTest::newRow("reference rule without a reference") << R"({"absentSites": "homozygous-reference",
+                  "variants": [{"name": "a", "chromosome": "1", "position": 12, "allele": "A"}]})"
+                                                            << "'reference' is required";
+        QTest::newRow("duplicate name")
+            << R"({"pgx": [{"name": "a", "gene": "TPMT"}], "scores": [{"name": "a", "file": "x"}]})"
+            << "spec.json, scores[0]: feature name 'a' is used twice";
+        QTest::newRow("gene missing") << R"({"pgx": [{"name": "a"}]})"
+                                      << "pgx[0]: 'gene' must be";
+    }
+
+    void specificationRefusals()
+    {
+        QFETCH(QString, json);
+        QFETCH(QString, expected);
+        auto spec = GenomicFeatureSpec::fromJson(json.toStdString(), "spec.json");
+        QVERIFY(!spec);
+        QVERIFY2(spec.error().message().find(expected.toStdString()) != std::string::npos,
+            spec.error().message().c_str());
+    }
+};
+
+QTEST_APPLESS_MAIN(GenomicFeaturesTest)
+#include "tst_genomic_features.moc"
