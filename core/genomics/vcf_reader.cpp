@@ -2,10 +2,17 @@
 #include "core/genomics/vcf_reader.h"
 
 #include <htslib/hts.h>
+#include <htslib/kseq.h>
+#include <htslib/kstring.h>
+#include <htslib/tbx.h>
 #include <htslib/vcf.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <unistd.h>
 #include <utility>
 
 namespace mosaic {
@@ -24,9 +31,260 @@ struct RecordDestroyer
 {
     void operator()(bcf1_t *record) const { bcf_destroy(record); }
 };
+struct TabixDestroyer
+{
+    void operator()(tbx_t *index) const { tbx_destroy(index); }
+};
+struct IndexDestroyer
+{
+    void operator()(hts_idx_t *index) const { hts_idx_destroy(index); }
+};
+struct IteratorDestroyer
+{
+    void operator()(hts_itr_t *iterator) const { hts_itr_destroy(iterator); }
+};
 
 // Warnings htslib tolerates and so do we: contigs and tags used without a header line.
 constexpr int toleratedRecordErrors = BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF;
+
+// htslib reads "file##idx##index" as "this file, with that index": a name holding the delimiter
+// would let the file name choose an index, so it is refused.
+constexpr std::string_view kIndexDelimiter = "##idx##";
+
+// FNV-1a, 64 bits: a stable name for an input's index in the index directory (std::hash may change
+// between library versions, and the name must survive restarts).
+std::uint64_t fnv1a(std::string_view text)
+{
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const char c : text) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+std::string hex(std::uint64_t value)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text(16, '0');
+    for (int i = 15; i >= 0; --i, value >>= 4)
+        text[static_cast<std::size_t>(i)] = digits[value & 0xf];
+    return text;
+}
+
+// Copies a VCF text line keeping only what the caller asked for, so vcf_parse does only that work.
+//
+// Why: htslib's vcf_parse encodes every column of a text record, and every FORMAT field of every
+// sample, before the caller can ask for anything; that is most of the cost of reading a VCF (on a
+// 5-million-record single-sample file, 4.7 s of a full read). htslib offers no way to parse part of a
+// FORMAT column: bcf_hdr_set_samples drops samples, not fields, and BCF_UN_* / max_unpack only
+// decide how far along the line parsing goes (all of FORMAT or none of it). Rather than write a
+// second VCF parser, which would have to match htslib's rules for chromosomes, positions, alleles,
+// genotype syntax, limits and errors, the line is cut down and handed to vcf_parse, which then
+// applies exactly the rules it applies to the full line to the columns that remain:
+// CHROM, POS, ID, REF and ALT unchanged; QUAL and FILTER replaced by "."; INFO kept only when
+// `keepInfo` (INFO/END decides a record's extent in a region query), else "."; and FORMAT and each
+// sample column reduced to the keys at `keptKeys`, in their order. A sample column that stops early
+// (trailing fields dropped, as VCF allows) keeps the fields it has. A line with fewer than 8 columns
+// is copied unchanged so htslib refuses it as it would.
+class VcfLineReducer
+{
+public:
+    VcfLineReducer(bool genotypes, bool dosages, bool keepInfo)
+        : m_genotypes(genotypes)
+        , m_dosages(dosages)
+        , m_keepInfo(keepInfo)
+    { }
+    VcfLineReducer(const VcfLineReducer &) = delete;
+    VcfLineReducer &operator=(const VcfLineReducer &) = delete;
+    ~VcfLineReducer() { ks_free(&m_out); }
+
+    // Returns the reduced line (owned by the reducer, valid until the next call), or nullptr when
+    // htslib could not allocate.
+    kstring_t *reduce(const kstring_t &line)
+    {
+        m_out.l = 0;
+        const char *begin = line.s;
+        const char *end = line.s + line.l;
+        // Column boundaries of the first 9 columns (CHROM .. FORMAT).
+        const char *columnEnd[9] = {};
+        const char *cursor = begin;
+        int columns = 0;
+        while (columns < 9) {
+            const char *tab = static_cast<const char *>(
+                std::memchr(cursor, '\t', static_cast<std::size_t>(end - cursor)));
+            columnEnd[columns++] = tab != nullptr ? tab : end;
+            if (tab == nullptr)
+                break;
+            cursor = tab + 1;
+        }
+        if (columns < 8) {
+            if (kputsn(begin, line.l, &m_out) < 0)
+                return nullptr;
+            return &m_out;
+        }
+        bool ok = kputsn(begin, static_cast<std::size_t>(columnEnd[4] - begin), &m_out) >= 0; // CHROM..ALT
+        ok = ok && kputsn("\t.\t.\t", 5, &m_out) >= 0;
+        if (m_keepInfo)
+            ok = ok
+                && kputsn(columnEnd[6] + 1, static_cast<std::size_t>(columnEnd[7] - columnEnd[6] - 1), &m_out)
+                    >= 0;
+        else
+            ok = ok && kputc('.', &m_out) >= 0;
+        if (!ok)
+            return nullptr;
+        if (columns < 9 || (!m_genotypes && !m_dosages))
+            return &m_out;
+
+        // FORMAT: which keys to keep.
+        m_kept.clear();
+        const char *formatBegin = columnEnd[7] + 1;
+        const char *formatEnd = columnEnd[8];
+        std::size_t keyIndex = 0;
+        for (const char *key = formatBegin; key <= formatEnd; ++keyIndex) {
+            const char *colon
+                = static_cast<const char *>(std::memchr(key, ':', static_cast<std::size_t>(formatEnd - key)));
+            const char *keyEnd = colon != nullptr ? colon : formatEnd;
+            const std::string_view name(key, static_cast<std::size_t>(keyEnd - key));
+            if ((m_genotypes && name == "GT") || (m_dosages && name == "DS"))
+                m_kept.push_back(keyIndex);
+            key = keyEnd + 1;
+            if (colon == nullptr)
+                break;
+        }
+        if (m_kept.empty())
+            return &m_out; // neither GT nor DS: the record has no FORMAT fields the caller wants
+        ok = appendKept(formatBegin, formatEnd);
+        // Sample columns.
+        cursor = formatEnd;
+        while (ok && cursor < end) {
+            const char *sampleBegin = cursor + 1;
+            const char *tab = static_cast<const char *>(
+                std::memchr(sampleBegin, '\t', static_cast<std::size_t>(end - sampleBegin)));
+            const char *sampleEnd = tab != nullptr ? tab : end;
+            ok = appendKept(sampleBegin, sampleEnd);
+            cursor = sampleEnd;
+        }
+        return ok ? &m_out : nullptr;
+    }
+
+private:
+    // Appends '\t' and the ':'-separated fields of [begin, end) whose index is in m_kept.
+    bool appendKept(const char *begin, const char *end)
+    {
+        if (kputc('\t', &m_out) < 0)
+            return false;
+        std::size_t index = 0;
+        std::size_t next = 0; // position in m_kept
+        bool first = true;
+        for (const char *field = begin; next < m_kept.size(); ++index) {
+            const char *colon
+                = static_cast<const char *>(std::memchr(field, ':', static_cast<std::size_t>(end - field)));
+            const char *fieldEnd = colon != nullptr ? colon : end;
+            if (index == m_kept[next]) {
+                if (!first && kputc(':', &m_out) < 0)
+                    return false;
+                if (kputsn(field, static_cast<std::size_t>(fieldEnd - field), &m_out) < 0)
+                    return false;
+                first = false;
+                ++next;
+            }
+            if (colon == nullptr)
+                break;
+            field = colon + 1;
+        }
+        return true;
+    }
+
+    bool m_genotypes;
+    bool m_dosages;
+    bool m_keepInfo;
+    std::vector<std::size_t> m_kept;
+    kstring_t m_out = KS_INITIALIZE;
+};
+
+// What the header says about the reference build: ##reference, ##assembly, and each ##contig's
+// assembly= and length=.
+struct BuildVotes
+{
+    std::size_t grch37 = 0;
+    std::size_t grch38 = 0;
+    std::vector<std::string> reasons;
+
+    void add(GenomeBuild build, std::string reason)
+    {
+        if (build == GenomeBuild::GRCh37)
+            ++grch37;
+        else if (build == GenomeBuild::GRCh38)
+            ++grch38;
+        else
+            return;
+        if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end())
+            reasons.push_back(std::move(reason));
+    }
+};
+
+std::pair<GenomeBuild, std::string> detectGenomeBuild(const bcf_hdr_t *header)
+{
+    BuildVotes votes;
+    std::size_t lengths37 = 0;
+    std::size_t lengths38 = 0;
+    for (int i = 0; i < header->nhrec; ++i) {
+        const bcf_hrec_t *hrec = header->hrec[i];
+        if (hrec == nullptr || hrec->key == nullptr)
+            continue;
+        const std::string_view key = hrec->key;
+        if (hrec->type == BCF_HL_GEN && hrec->value != nullptr && (key == "reference" || key == "assembly")) {
+            const GenomeBuild build = genomeBuildFromAssemblyName(hrec->value);
+            votes.add(build, "##" + std::string(key) + " names " + std::string(genomeBuildName(build)));
+            continue;
+        }
+        if (hrec->type != BCF_HL_CTG)
+            continue;
+        std::string id;
+        std::string length;
+        for (int k = 0; k < hrec->nkeys; ++k) {
+            if (hrec->keys[k] == nullptr || hrec->vals[k] == nullptr)
+                continue;
+            const std::string_view name = hrec->keys[k];
+            if (name == "ID")
+                id = hrec->vals[k];
+            else if (name == "length")
+                length = hrec->vals[k];
+            else if (name == "assembly") {
+                const GenomeBuild build = genomeBuildFromAssemblyName(hrec->vals[k]);
+                votes.add(build, "##contig assembly= names " + std::string(genomeBuildName(build)));
+            }
+        }
+        if (id.empty() || length.empty() || length.size() > 12)
+            continue;
+        char *parsedEnd = nullptr;
+        const long long value = std::strtoll(length.c_str(), &parsedEnd, 10);
+        if (parsedEnd == nullptr || *parsedEnd != '\0')
+            continue;
+        const GenomeBuild build = genomeBuildFromContigLength(normaliseChromosome(id), value);
+        if (build == GenomeBuild::GRCh37)
+            ++lengths37;
+        if (build == GenomeBuild::GRCh38)
+            ++lengths38;
+        votes.add(build, "");
+    }
+    // The "" reason above only counts the vote; the lengths are described once, with their count.
+    votes.reasons.erase(
+        std::remove(votes.reasons.begin(), votes.reasons.end(), std::string()), votes.reasons.end());
+    if (lengths37 > 0)
+        votes.reasons.push_back(std::to_string(lengths37) + " ##contig lengths are GRCh37's");
+    if (lengths38 > 0)
+        votes.reasons.push_back(std::to_string(lengths38) + " ##contig lengths are GRCh38's");
+    std::string evidence;
+    for (const std::string &reason : votes.reasons)
+        evidence += (evidence.empty() ? "" : "; ") + reason;
+    if (votes.grch37 == 0 && votes.grch38 == 0)
+        return { GenomeBuild::Unknown, "the header names no GRCh37 or GRCh38 reference or contig length" };
+    if (votes.grch37 > 0 && votes.grch38 > 0)
+        return { GenomeBuild::Unknown, "the header contradicts itself: " + evidence };
+    return { votes.grch38 > 0 ? GenomeBuild::GRCh38 : GenomeBuild::GRCh37, evidence };
+}
 
 } // namespace
 
@@ -42,13 +300,37 @@ std::string normaliseChromosome(std::string_view name)
 struct VcfReader::State
 {
     std::string fileName; // file name only, for error locations
-    VcfLimits limits;
+    VcfReadOptions options;
     std::unique_ptr<htsFile, HtsFileCloser> file;
     std::unique_ptr<bcf_hdr_t, HeaderDestroyer> header;
     std::unique_ptr<bcf1_t, RecordDestroyer> record;
     std::size_t recordNumber = 0;
     bool finished = false;
     bool bcf = false;
+    bool bgzipped = false;
+    std::string formatVersion;
+    GenomeBuild build = GenomeBuild::Unknown;
+    std::string buildEvidence;
+    std::vector<std::string> contigs;
+    std::size_t undeclaredContigRecords = 0;
+    std::size_t undeclaredTagRecords = 0;
+
+    // VCF text: the current line and its reduction (when not every column is parsed).
+    kstring_t line = KS_INITIALIZE;
+    std::unique_ptr<VcfLineReducer> reducer;
+
+    // Region query.
+    std::string regionChromosome; // normalised
+    hts_pos_t regionBegin = 0; // 0-based, inclusive
+    hts_pos_t regionEnd = 0; // 0-based, exclusive
+    std::string_view regionAccess = "none";
+    std::unique_ptr<tbx_t, TabixDestroyer> tabix; // Mosaic's own index of a bgzipped VCF
+    std::unique_ptr<hts_idx_t, IndexDestroyer> bcfIndex; // Mosaic's own index of a BCF
+    std::unique_ptr<hts_itr_t, IteratorDestroyer> iterator;
+    // Streaming filter: the last CHROM text seen and whether it is the region's chromosome.
+    std::string lastChromosomeText;
+    bool lastChromosomeMatches = false;
+
     int32_t *genotypes = nullptr;
     int genotypeCapacity = 0;
     float *dosages = nullptr;
@@ -61,13 +343,25 @@ struct VcfReader::State
     {
         std::free(genotypes);
         std::free(dosages);
+        ks_free(&line);
     }
 
-    std::string recordLocation() const { return fileName + ", record " + std::to_string(recordNumber); }
+    bool hasRegion() const { return options.region.has_value(); }
+    std::string recordLocation() const
+    {
+        return fileName + ", record " + std::to_string(recordNumber) + (hasRegion() ? " of the region" : "");
+    }
     std::string variantLocation(const VariantRecord &variant) const
     {
-        return fileName + ", record " + std::to_string(recordNumber) + " (" + variant.chromosome + ":"
-            + std::to_string(variant.position) + ")";
+        return recordLocation() + " (" + variant.chromosome + ":" + std::to_string(variant.position) + ")";
+    }
+    bool chromosomeTextMatches(std::string_view text)
+    {
+        if (text != lastChromosomeText) {
+            lastChromosomeText.assign(text);
+            lastChromosomeMatches = normaliseChromosome(text) == regionChromosome;
+        }
+        return lastChromosomeMatches;
     }
 };
 
@@ -80,13 +374,66 @@ VcfReader::~VcfReader() = default;
 
 Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfLimits &limits)
 {
+    VcfReadOptions options;
+    options.limits = limits;
+    return open(path, options);
+}
+
+namespace {
+
+// Mosaic's own index of `path` in `directory`, built there unless a previous build for the same
+// path, size and modification time is present. Returns the index path, or an empty path when the
+// file cannot be indexed (not BGZF, unsorted, damaged): the caller then streams and filters.
+std::filesystem::path ownIndex(
+    const std::filesystem::path &path, const std::filesystem::path &directory, bool bcf)
+{
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return {};
+    const auto modified = std::filesystem::last_write_time(path, ec);
+    if (ec)
+        return {};
+    const auto ticks = modified.time_since_epoch().count();
+    const std::string key
+        = hex(fnv1a(absolute.string())) + "-" + std::to_string(size) + "-" + std::to_string(ticks);
+    const std::filesystem::path index = directory / (key + (bcf ? ".csi" : ".tbi"));
+    if (std::filesystem::is_regular_file(index, ec))
+        return index;
+    std::filesystem::create_directories(directory, ec);
+    if (ec)
+        return {};
+    // Built under a temporary name and renamed, so a reader never sees half an index.
+    const std::filesystem::path partial
+        = directory / (key + ".partial-" + std::to_string(static_cast<long long>(::getpid())));
+    const int status = bcf
+        ? bcf_index_build3(path.string().c_str(), partial.string().c_str(), 14, 0)
+        : tbx_index_build3(path.string().c_str(), partial.string().c_str(), 0, 0, &tbx_conf_vcf);
+    if (status != 0) {
+        std::filesystem::remove(partial, ec);
+        return {};
+    }
+    std::filesystem::rename(partial, index, ec);
+    if (ec) {
+        std::filesystem::remove(partial, ec);
+        return {};
+    }
+    return index;
+}
+
+} // namespace
+
+Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfReadOptions &options)
+{
     // htslib's own log goes to stderr and quotes header lines, sample names included; Mosaic reports
     // through Error values instead, so htslib is silenced (its log level is process-wide, and only
     // this folder uses htslib).
     hts_set_log_level(HTS_LOG_OFF);
     auto state = std::make_unique<State>();
     state->fileName = path.filename().string();
-    state->limits = limits;
+    state->options = options;
+    const VcfLimits &limits = options.limits;
     const std::string &name = state->fileName;
 
     std::error_code ec;
@@ -96,6 +443,20 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfLi
         return fail(ErrorCode::Unsupported, "not a regular file", name);
     if (std::filesystem::file_size(path, ec) == 0)
         return fail(ErrorCode::Unsupported, "the file is empty, not VCF or BCF", name);
+    if (path.string().find(kIndexDelimiter) != std::string::npos)
+        return fail(ErrorCode::Unsupported,
+            "the path contains \"##idx##\", which htslib reads as an index name", name);
+    if (options.region) {
+        const VcfRegion &region = *options.region;
+        if (region.chromosome.empty() || region.begin < 1 || region.end < region.begin)
+            return fail(ErrorCode::InvalidArgument,
+                "the region must name a chromosome and 1 <= begin <= end (got " + region.chromosome + ":"
+                    + std::to_string(region.begin) + "-" + std::to_string(region.end) + ")",
+                name);
+        state->regionChromosome = normaliseChromosome(region.chromosome);
+        state->regionBegin = static_cast<hts_pos_t>(region.begin - 1);
+        state->regionEnd = static_cast<hts_pos_t>(std::min<std::int64_t>(region.end, HTS_POS_MAX - 1));
+    }
 
     state->file.reset(hts_open(path.string().c_str(), "r"));
     if (!state->file)
@@ -114,11 +475,13 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfLi
         return fail(ErrorCode::Unsupported, what, name);
     }
     state->bcf = format->format == bcf;
+    state->bgzipped = format->compression == bgzf;
 
     state->header.reset(bcf_hdr_read(state->file.get()));
     if (!state->header)
         return fail(ErrorCode::Malformed, "the header could not be read", name + ", header");
-    const int samples = bcf_hdr_nsamples(state->header.get());
+    bcf_hdr_t *header = state->header.get();
+    const int samples = bcf_hdr_nsamples(header);
     if (samples < 0)
         return fail(ErrorCode::Malformed, "negative sample count", name + ", header");
     if (static_cast<std::size_t>(samples) > limits.maxSamples)
@@ -128,6 +491,76 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfLi
     state->record.reset(bcf_init());
     if (!state->record)
         return fail(ErrorCode::Malformed, "htslib could not allocate a record", name);
+
+    const char *version = bcf_hdr_get_version(header);
+    state->formatVersion = version != nullptr ? version : "";
+    if (state->bcf)
+        state->formatVersion = "BCF " + std::to_string(format->version.major) + "."
+            + std::to_string(format->version.minor)
+            + (state->formatVersion.empty() ? "" : " (" + state->formatVersion + ")");
+    std::tie(state->build, state->buildEvidence) = detectGenomeBuild(header);
+    int contigCount = 0;
+    const char **contigNames = bcf_hdr_seqnames(header, &contigCount);
+    for (int i = 0; i < contigCount; ++i)
+        state->contigs.emplace_back(contigNames[i]);
+    std::free(static_cast<void *>(contigNames));
+
+    const VcfFields &fields = options.fields;
+    if (!state->bcf && !fields.checkWholeRecord)
+        state->reducer
+            = std::make_unique<VcfLineReducer>(fields.genotypes, fields.dosages, options.region.has_value());
+
+    if (options.region) {
+        state->regionAccess = "streamed and filtered";
+        if (state->bgzipped && !options.indexDirectory.empty()) {
+            const std::filesystem::path index = ownIndex(path, options.indexDirectory, state->bcf);
+            if (!index.empty()) {
+                // Mosaic's own index, loaded by its exact path (never derived from the input's name).
+                const std::string indexPath = index.string();
+                std::string contig; // the name the index uses for the region's chromosome
+                if (state->bcf) {
+                    state->bcfIndex.reset(
+                        bcf_index_load3(path.string().c_str(), indexPath.c_str(), HTS_IDX_SILENT_FAIL));
+                    if (state->bcfIndex) {
+                        int n = 0;
+                        const char **names = bcf_index_seqnames(state->bcfIndex.get(), header, &n);
+                        for (int i = 0; i < n && contig.empty(); ++i)
+                            if (normaliseChromosome(names[i]) == state->regionChromosome)
+                                contig = names[i];
+                        std::free(static_cast<void *>(names));
+                        state->regionAccess = "Mosaic's own index";
+                        const int tid = contig.empty() ? -1 : bcf_hdr_name2id(header, contig.c_str());
+                        if (tid < 0)
+                            state->finished = true; // the file has no record on that chromosome
+                        else
+                            state->iterator.reset(bcf_itr_queryi(
+                                state->bcfIndex.get(), tid, state->regionBegin, state->regionEnd));
+                    }
+                } else {
+                    state->tabix.reset(
+                        tbx_index_load3(path.string().c_str(), indexPath.c_str(), HTS_IDX_SILENT_FAIL));
+                    if (state->tabix) {
+                        int n = 0;
+                        const char **names = tbx_seqnames(state->tabix.get(), &n);
+                        for (int i = 0; i < n && contig.empty(); ++i)
+                            if (normaliseChromosome(names[i]) == state->regionChromosome)
+                                contig = names[i];
+                        std::free(static_cast<void *>(names));
+                        state->regionAccess = "Mosaic's own index";
+                        const int tid = contig.empty() ? -1 : tbx_name2id(state->tabix.get(), contig.c_str());
+                        if (tid < 0)
+                            state->finished = true;
+                        else
+                            state->iterator.reset(tbx_itr_queryi(
+                                state->tabix.get(), tid, state->regionBegin, state->regionEnd));
+                    }
+                }
+                if (state->regionAccess == "Mosaic's own index" && !state->finished && !state->iterator)
+                    return fail(
+                        ErrorCode::Malformed, "htslib could not query Mosaic's own index of the file", name);
+            }
+        }
+    }
     return VcfReader(std::move(state));
 }
 
@@ -150,50 +583,156 @@ bool VcfReader::isBcf() const
     return state_->bcf;
 }
 
+bool VcfReader::isBgzipped() const
+{
+    return state_->bgzipped;
+}
+
+std::string VcfReader::formatVersion() const
+{
+    return state_->formatVersion;
+}
+
+GenomeBuild VcfReader::genomeBuild() const
+{
+    return state_->build;
+}
+
+const std::string &VcfReader::genomeBuildEvidence() const
+{
+    return state_->buildEvidence;
+}
+
+std::vector<std::string> VcfReader::contigs() const
+{
+    return state_->contigs;
+}
+
+bool VcfReader::declaresFormat(std::string_view key) const
+{
+    const std::string text(key);
+    const bcf_hdr_t *header = state_->header.get();
+    const int id = bcf_hdr_id2int(header, BCF_DT_ID, text.c_str());
+    return id >= 0 && bcf_hdr_idinfo_exists(header, BCF_HL_FMT, id);
+}
+
+std::string_view VcfReader::regionAccess() const
+{
+    return state_->regionAccess;
+}
+
+std::size_t VcfReader::recordsWithUndeclaredContig() const
+{
+    return state_->undeclaredContigRecords;
+}
+
+std::size_t VcfReader::recordsWithUndeclaredTag() const
+{
+    return state_->undeclaredTagRecords;
+}
+
 Result<std::optional<VcfRow>> VcfReader::next()
 {
     State &s = *state_;
-    if (s.finished)
-        return std::optional<VcfRow> {};
     bcf1_t *rec = s.record.get();
     bcf_hdr_t *hdr = s.header.get();
-    ++s.recordNumber;
-    const int status = bcf_read(s.file.get(), hdr, rec);
-    if (status == -1) {
-        s.finished = true;
-        return std::optional<VcfRow> {};
-    }
-    if (status < -1) {
-        s.finished = true;
-        return fail(ErrorCode::Malformed, "htslib could not read the record (truncated or malformed file)",
-            s.recordLocation());
-    }
-    if ((rec->errcode & ~toleratedRecordErrors) != 0) {
-        s.finished = true;
-        return fail(ErrorCode::Malformed,
-            "htslib reported a malformed record (error code " + std::to_string(rec->errcode) + ")",
-            s.recordLocation());
-    }
-    const std::size_t recordBytes = static_cast<std::size_t>(rec->shared.l) + rec->indiv.l;
-    if (recordBytes > s.limits.maxRecordBytes) {
-        s.finished = true;
-        return fail(ErrorCode::LimitExceeded,
-            std::to_string(recordBytes) + " bytes, more than the limit of "
-                + std::to_string(s.limits.maxRecordBytes),
-            s.recordLocation());
-    }
-    if (rec->n_allele == 0 || rec->n_allele > s.limits.maxAllelesPerRecord) {
-        s.finished = true;
-        if (rec->n_allele == 0)
-            return fail(ErrorCode::Malformed, "the record has no reference allele", s.recordLocation());
-        return fail(ErrorCode::LimitExceeded,
-            std::to_string(rec->n_allele) + " alleles, more than the limit of "
-                + std::to_string(s.limits.maxAllelesPerRecord),
-            s.recordLocation());
-    }
-    if (bcf_unpack(rec, BCF_UN_ALL) < 0) {
-        s.finished = true;
-        return fail(ErrorCode::Malformed, "htslib could not unpack the record", s.recordLocation());
+    const VcfFields &fields = s.options.fields;
+    const VcfLimits &limits = s.options.limits;
+
+    // Reads records until one is in the region (every record is, without a region).
+    while (true) {
+        if (s.finished)
+            return std::optional<VcfRow> {};
+        ++s.recordNumber;
+        int status = 0;
+        if (s.bcf) {
+            status = s.iterator ? bcf_itr_next(s.file.get(), s.iterator.get(), rec)
+                                : bcf_read(s.file.get(), hdr, rec);
+        } else {
+            status = s.iterator ? tbx_itr_next(s.file.get(), s.tabix.get(), s.iterator.get(), &s.line)
+                                : hts_getline(s.file.get(), KS_SEP_LINE, &s.line);
+            if (status >= 0) {
+                if (s.line.l > limits.maxRecordBytes) {
+                    s.finished = true;
+                    return fail(ErrorCode::LimitExceeded,
+                        "a line of " + std::to_string(s.line.l) + " bytes, more than the limit of "
+                            + std::to_string(limits.maxRecordBytes),
+                        s.recordLocation());
+                }
+                // Streaming a region: a record on another chromosome is skipped before it is parsed.
+                if (s.hasRegion() && !s.iterator) {
+                    const char *tab = static_cast<const char *>(std::memchr(s.line.s, '\t', s.line.l));
+                    if (tab != nullptr
+                        && !s.chromosomeTextMatches(
+                            std::string_view(s.line.s, static_cast<std::size_t>(tab - s.line.s))))
+                        continue;
+                }
+                kstring_t *text = &s.line;
+                if (s.reducer) {
+                    text = s.reducer->reduce(s.line);
+                    if (text == nullptr) {
+                        s.finished = true;
+                        return fail(ErrorCode::LimitExceeded, "out of memory while reading the record",
+                            s.recordLocation());
+                    }
+                }
+                if (vcf_parse(text, hdr, rec) != 0) {
+                    s.finished = true;
+                    return fail(ErrorCode::Malformed,
+                        "htslib could not parse the record"
+                            + (rec->errcode != 0 ? " (error code " + std::to_string(rec->errcode) + ")"
+                                                 : std::string()),
+                        s.recordLocation());
+                }
+            }
+        }
+        if (status == -1) {
+            s.finished = true;
+            return std::optional<VcfRow> {};
+        }
+        if (status < -1) {
+            s.finished = true;
+            return fail(ErrorCode::Malformed,
+                "htslib could not read the record (truncated or malformed file)", s.recordLocation());
+        }
+        if ((rec->errcode & ~toleratedRecordErrors) != 0) {
+            s.finished = true;
+            return fail(ErrorCode::Malformed,
+                "htslib reported a malformed record (error code " + std::to_string(rec->errcode) + ")",
+                s.recordLocation());
+        }
+        if ((rec->errcode & BCF_ERR_CTG_UNDEF) != 0)
+            ++s.undeclaredContigRecords;
+        if ((rec->errcode & BCF_ERR_TAG_UNDEF) != 0)
+            ++s.undeclaredTagRecords;
+        const std::size_t recordBytes = static_cast<std::size_t>(rec->shared.l) + rec->indiv.l;
+        if (recordBytes > limits.maxRecordBytes) {
+            s.finished = true;
+            return fail(ErrorCode::LimitExceeded,
+                std::to_string(recordBytes) + " bytes, more than the limit of "
+                    + std::to_string(limits.maxRecordBytes),
+                s.recordLocation());
+        }
+        if (rec->n_allele == 0 || rec->n_allele > limits.maxAllelesPerRecord) {
+            s.finished = true;
+            if (rec->n_allele == 0)
+                return fail(ErrorCode::Malformed, "the record has no reference allele", s.recordLocation());
+            return fail(ErrorCode::LimitExceeded,
+                std::to_string(rec->n_allele) + " alleles, more than the limit of "
+                    + std::to_string(limits.maxAllelesPerRecord),
+                s.recordLocation());
+        }
+        if (bcf_unpack(rec, fields.checkWholeRecord ? BCF_UN_ALL : BCF_UN_STR) < 0) {
+            s.finished = true;
+            return fail(ErrorCode::Malformed, "htslib could not unpack the record", s.recordLocation());
+        }
+        if (s.hasRegion() && !s.iterator) {
+            const char *contig = bcf_seqname(hdr, rec);
+            if (contig == nullptr || !s.chromosomeTextMatches(contig) || rec->pos >= s.regionEnd
+                || rec->pos + std::max<hts_pos_t>(rec->rlen, 1) <= s.regionBegin)
+                continue;
+        }
+        break;
     }
 
     VcfRow row;
@@ -211,11 +750,12 @@ Result<std::optional<VcfRow>> VcfReader::next()
         row.variant.alternates.emplace_back(rec->d.allele[i]);
 
     const std::size_t samples = sampleCount();
-    if (samples == 0)
+    if (samples == 0 || (!fields.genotypes && !fields.dosages))
         return std::optional<VcfRow>(std::move(row));
     row.calls.resize(samples);
 
-    const int genotypeCount = bcf_get_genotypes(hdr, rec, &s.genotypes, &s.genotypeCapacity);
+    const int genotypeCount
+        = fields.genotypes ? bcf_get_genotypes(hdr, rec, &s.genotypes, &s.genotypeCapacity) : -3;
     if (genotypeCount > 0) {
         if (genotypeCount % static_cast<int>(samples) != 0) {
             s.finished = true;
@@ -227,6 +767,7 @@ Result<std::optional<VcfRow>> VcfReader::next()
             GenotypeCall &call = row.calls[sample];
             const int32_t *values = s.genotypes + sample * ploidy;
             bool allPhased = true;
+            call.alleles.reserve(ploidy);
             for (std::size_t k = 0; k < ploidy; ++k) {
                 if (values[k] == bcf_int32_vector_end)
                     break;
@@ -256,6 +797,8 @@ Result<std::optional<VcfRow>> VcfReader::next()
             s.variantLocation(row.variant));
     }
 
+    if (!fields.dosages)
+        return std::optional<VcfRow>(std::move(row));
     const int dosageCount = bcf_get_format_float(hdr, rec, "DS", &s.dosages, &s.dosageCapacity);
     if (dosageCount > 0 && dosageCount % static_cast<int>(samples) == 0) {
         const std::size_t perSample = static_cast<std::size_t>(dosageCount) / samples;
