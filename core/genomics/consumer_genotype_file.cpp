@@ -340,8 +340,6 @@ std::optional<ConsumerGenotypeFormat> detectConsumerGenotypeFormat(const std::fi
     if (got <= 0)
         return std::nullopt;
     head.resize(static_cast<std::size_t>(got));
-    if (head.find('\0') != std::string::npos)
-        return std::nullopt;
 
     std::optional<ConsumerGenotypeFormat> named; // by a comment naming the company
     std::size_t start = 0;
@@ -354,6 +352,10 @@ std::optional<ConsumerGenotypeFormat> detectConsumerGenotypeFormat(const std::fi
         start = end + 1;
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
+        // Binary data in the lines that decide is not a text genotype file; later lines are the
+        // reader's to refuse, with their line number.
+        if (!controlByte(line).empty())
+            return std::nullopt;
         if (isBlank(line))
             continue;
         if (line.front() == '#') {
