@@ -286,6 +286,45 @@ std::pair<GenomeBuild, std::string> detectGenomeBuild(const bcf_hdr_t *header)
     return { votes.grch38 > 0 ? GenomeBuild::GRCh38 : GenomeBuild::GRCh37, evidence };
 }
 
+// Why htslib refused a header, in words a user can act on: htslib only says that it failed. The
+// header is read again line by line (VCF text only; at most 64 MiB of it) to find the usual causes.
+std::string diagnoseHeader(const std::filesystem::path &path, bool bcf)
+{
+    const std::string generic = "the header could not be read";
+    if (bcf)
+        return generic + " (htslib refused the BCF header)";
+    std::unique_ptr<htsFile, HtsFileCloser> file(hts_open(path.string().c_str(), "r"));
+    if (!file)
+        return generic;
+    kstring_t line = KS_INITIALIZE;
+    std::size_t bytes = 0;
+    std::size_t number = 0;
+    std::string reason = generic;
+    while (bytes < (std::size_t { 64 } << 20) && hts_getline(file.get(), KS_SEP_LINE, &line) >= 0) {
+        ++number;
+        bytes += line.l + 1;
+        const std::string_view text(line.s, line.l);
+        if (number == 1 && !text.starts_with("##fileformat=")) {
+            reason = generic + ": the first line is not ##fileformat=...";
+            break;
+        }
+        if (text.starts_with("#CHROM")) {
+            if (text.find('\t') == std::string_view::npos)
+                reason = generic + ": the #CHROM line (line " + std::to_string(number)
+                    + ") is not tab-separated (spaces instead of tabs?)";
+            else
+                reason = generic + ": htslib refused a header line before line " + std::to_string(number + 1);
+            break;
+        }
+        if (!text.starts_with("#")) {
+            reason = generic + ": line " + std::to_string(number) + " holds data before any #CHROM line";
+            break;
+        }
+    }
+    ks_free(&line);
+    return reason;
+}
+
 } // namespace
 
 std::string normaliseChromosome(std::string_view name)
@@ -308,6 +347,7 @@ struct VcfReader::State
     bool finished = false;
     bool bcf = false;
     bool bgzipped = false;
+    std::string_view compression = "none";
     std::string formatVersion;
     GenomeBuild build = GenomeBuild::Unknown;
     std::string buildEvidence;
@@ -476,10 +516,14 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfRe
     }
     state->bcf = format->format == bcf;
     state->bgzipped = format->compression == bgzf;
+    if (format->compression == bgzf)
+        state->compression = "bgzip";
+    else if (format->compression != no_compression)
+        state->compression = "gzip (not bgzip)";
 
     state->header.reset(bcf_hdr_read(state->file.get()));
     if (!state->header)
-        return fail(ErrorCode::Malformed, "the header could not be read", name + ", header");
+        return fail(ErrorCode::Malformed, diagnoseHeader(path, state->bcf), name + ", header");
     bcf_hdr_t *header = state->header.get();
     const int samples = bcf_hdr_nsamples(header);
     if (samples < 0)
@@ -586,6 +630,11 @@ bool VcfReader::isBcf() const
 bool VcfReader::isBgzipped() const
 {
     return state_->bgzipped;
+}
+
+std::string_view VcfReader::compression() const
+{
+    return state_->compression;
 }
 
 std::string VcfReader::formatVersion() const

@@ -104,6 +104,7 @@ public:
     [[nodiscard]] std::optional<std::size_t> sampleIndex(std::string_view name) const;
     [[nodiscard]] bool isBcf() const;
     [[nodiscard]] bool isBgzipped() const; // BGZF blocks (bgzipped VCF, or BCF as usually written)
+    [[nodiscard]] std::string_view compression() const; // "bgzip", "gzip (not bgzip)" or "none"
     [[nodiscard]] std::string formatVersion() const; // "VCFv4.2" from ##fileformat, or "BCF 2.2"
     // GRCh37 or GRCh38 when the header says so (##reference, ##assembly, ##contig assembly= or
     // lengths), Unknown when it says nothing or contradicts itself; genomeBuildEvidence() says why.
