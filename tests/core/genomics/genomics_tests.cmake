@@ -3,6 +3,9 @@
 mosaic_add_test(tst_vcf_reader SOURCES core/genomics/tst_vcf_reader.cpp LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_vcf_region SOURCES core/genomics/tst_vcf_region.cpp LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_vcf_inspection SOURCES core/genomics/tst_vcf_inspection.cpp LIBRARIES mosaic_genomics)
+mosaic_add_test(tst_expression_matrix SOURCES core/genomics/tst_expression_matrix.cpp LIBRARIES mosaic_genomics)
+mosaic_add_test(tst_expression_normalisation SOURCES core/genomics/tst_expression_normalisation.cpp
+    LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_genomic_features SOURCES core/genomics/tst_genomic_features.cpp LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_consumer_genotypes SOURCES core/genomics/tst_consumer_genotypes.cpp LIBRARIES mosaic_genomics)
 # The test writes a gzip-compressed download with zlib.
