@@ -352,6 +352,9 @@ struct VcfReader::State
     GenomeBuild build = GenomeBuild::Unknown;
     std::string buildEvidence;
     std::vector<std::string> contigs;
+    // Normalised chromosome names by htslib's contig id, filled as records name them, so a record
+    // costs no renaming (undeclared contigs get ids as they appear, hence filled lazily).
+    std::vector<std::optional<std::string>> chromosomeById;
     std::size_t undeclaredContigRecords = 0;
     std::size_t undeclaredTagRecords = 0;
 
@@ -790,7 +793,16 @@ Result<std::optional<VcfRow>> VcfReader::next()
         s.finished = true;
         return fail(ErrorCode::Malformed, "the chromosome is not declared", s.recordLocation());
     }
-    row.variant.chromosome = normaliseChromosome(contig);
+    if (rec->rid >= 0 && static_cast<std::size_t>(rec->rid) < (std::size_t { 1 } << 24)) {
+        const auto id = static_cast<std::size_t>(rec->rid);
+        if (id >= s.chromosomeById.size())
+            s.chromosomeById.resize(id + 1);
+        if (!s.chromosomeById[id])
+            s.chromosomeById[id] = normaliseChromosome(contig);
+        row.variant.chromosome = *s.chromosomeById[id];
+    } else {
+        row.variant.chromosome = normaliseChromosome(contig);
+    }
     row.variant.position = static_cast<std::int64_t>(rec->pos) + 1;
     row.variant.id = rec->d.id != nullptr ? rec->d.id : ".";
     row.variant.reference = rec->d.allele[0];

@@ -3,6 +3,7 @@
 // record's chromosome, position, alleles, GT and DS of the 1000 Genomes chr22 subset, and its `view
 // -Ob` writes the BCF twin. Without bcftools those cases are skipped. Refusals are built inside the
 // test so each case is readable.
+#include "core/genomics/genome_build.h"
 #include "core/genomics/vcf_reader.h"
 
 #include <QProcess>
@@ -111,6 +112,14 @@ private slots:
     void refusesNonVariantAndDamagedFiles_data();
     void refusesNonVariantAndDamagedFiles();
     void normalisesChromosomeNames();
+    void fieldSubsetsAgreeWithBcftools_data();
+    void fieldSubsetsAgreeWithBcftools();
+    void genotypeScanMatchesFullReadOnEdgeCases_data();
+    void genotypeScanMatchesFullReadOnEdgeCases();
+    void detectsGenomeBuildFromHeader_data();
+    void detectsGenomeBuildFromHeader();
+    void namesBuildsOfReferenceNames_data();
+    void namesBuildsOfReferenceNames();
 };
 
 void TstVcfReader::chr22AgreesWithBcftoolsQuery()
@@ -361,6 +370,214 @@ void TstVcfReader::normalisesChromosomeNames()
     QCOMPARE(normaliseChromosome("chrMT"), std::string("MT"));
     QCOMPARE(normaliseChromosome("M"), std::string("MT"));
     QCOMPARE(normaliseChromosome("chr"), std::string("chr"));
+}
+
+void TstVcfReader::fieldSubsetsAgreeWithBcftools_data()
+{
+    QTest::addColumn<QString>("copy"); // "vcf.gz" (the shared file) or "bcf" (bcftools' twin)
+    QTest::addColumn<bool>("genotypes");
+    QTest::addColumn<bool>("dosages");
+    QTest::addColumn<bool>("checkWholeRecord");
+    QTest::newRow("VCF text, GT only, other columns not parsed") << "vcf.gz" << true << false << false;
+    QTest::newRow("VCF text, DS only, other columns not parsed") << "vcf.gz" << false << true << false;
+    QTest::newRow("VCF text, GT and DS, other columns not parsed") << "vcf.gz" << true << true << false;
+    QTest::newRow("VCF text, sites only (no FORMAT)") << "vcf.gz" << false << false << false;
+    QTest::newRow("VCF text, GT only, every column checked") << "vcf.gz" << true << false << true;
+    QTest::newRow("BCF, GT only, other fields not unpacked") << "bcf" << true << false << false;
+    QTest::newRow("BCF, DS only, other fields not unpacked") << "bcf" << false << true << false;
+}
+
+// The chosen subset of chr22's GT and DS equals bcftools query's; what was not asked for is absent.
+void TstVcfReader::fieldSubsetsAgreeWithBcftools()
+{
+    QFETCH(QString, copy);
+    QFETCH(bool, genotypes);
+    QFETCH(bool, dosages);
+    QFETCH(bool, checkWholeRecord);
+    const QString bcftools = bcftoolsPath();
+    if (bcftools.isEmpty())
+        QSKIP("bcftools is not installed: the independent truth for chr22 is missing");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    std::filesystem::path path = chr22();
+    if (copy == "bcf") {
+        path = std::filesystem::path(dir.path().toStdString()) / "chr22.bcf";
+        QProcess view;
+        view.start(bcftools,
+            { QStringLiteral("view"), QStringLiteral("-Ob"), QStringLiteral("-o"),
+                QString::fromStdString(path.string()), QString::fromStdString(chr22().string()) });
+        QVERIFY(view.waitForFinished(120000));
+        QCOMPARE(view.exitCode(), 0);
+    }
+    QProcess query;
+    query.start(bcftools,
+        { QStringLiteral("query"), QStringLiteral("-f"),
+            QStringLiteral("%CHROM\t%POS\t%REF\t%ALT[\t%GT\t%DS]\n"),
+            QString::fromStdString(chr22().string()) });
+    QVERIFY(query.waitForFinished(120000));
+    QCOMPARE(query.exitCode(), 0);
+    const std::vector<std::string> lines = split(query.readAllStandardOutput().toStdString(), '\n');
+    QCOMPARE(lines.size(), std::size_t { 10376 });
+
+    VcfReadOptions options;
+    options.fields
+        = VcfFields { .genotypes = genotypes, .dosages = dosages, .checkWholeRecord = checkWholeRecord };
+    auto reader = VcfReader::open(path, options);
+    QVERIFY2(reader.has_value(), reader ? "" : reader.error().message().c_str());
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+        auto row = reader->next();
+        QVERIFY2(row.has_value(), row ? "" : row.error().message().c_str());
+        QVERIFY2(row->has_value(), qPrintable(QStringLiteral("ended early at record %1").arg(n + 1)));
+        const VcfRow &r = **row;
+        const std::vector<std::string> f = split(lines[n], '\t');
+        QCOMPARE(r.variant.chromosome, normaliseChromosome(f[0]));
+        QCOMPARE(std::to_string(r.variant.position), f[1]);
+        QCOMPARE(r.variant.reference, f[2]);
+        QCOMPARE(join(r.variant.alternates), f[3]);
+        if (!genotypes && !dosages) {
+            QVERIFY(r.calls.empty());
+            continue;
+        }
+        QCOMPARE(r.calls.size(), std::size_t { 5 });
+        for (std::size_t s = 0; s < 5; ++s) {
+            QCOMPARE(genotypeText(r.calls[s]), genotypes ? f[4 + 2 * s] : std::string());
+            const std::string &ds = f[5 + 2 * s];
+            if (!dosages || ds == ".") {
+                QVERIFY(!r.calls[s].dosage.has_value());
+            } else {
+                QVERIFY(r.calls[s].dosage.has_value());
+                QVERIFY(
+                    std::abs(*r.calls[s].dosage - std::stod(ds)) <= 1e-6 * (1.0 + std::abs(std::stod(ds))));
+            }
+        }
+    }
+    auto end = reader->next();
+    QVERIFY(end.has_value() && !end->has_value());
+}
+
+void TstVcfReader::genotypeScanMatchesFullReadOnEdgeCases_data()
+{
+    edgeCaseFilesReadOrAreRefusedByName_data();
+}
+
+// On every dialect of the edge-case folder, the GT-only scan (the line cut down before htslib parses
+// it) returns the same records and genotypes as the full read, whose genotypes match bcftools above.
+void TstVcfReader::genotypeScanMatchesFullReadOnEdgeCases()
+{
+    QFETCH(QString, path);
+    const std::filesystem::path file = path.toStdString();
+    auto full = VcfReader::open(file);
+    if (!full)
+        return; // refused at open: the scan opens the same way
+    VcfReadOptions options;
+    options.fields = VcfFields { .genotypes = true, .dosages = false, .checkWholeRecord = false };
+    auto scan = VcfReader::open(file, options);
+    QVERIFY2(scan.has_value(), scan ? "" : scan.error().message().c_str());
+    for (std::size_t n = 1;; ++n) {
+        auto a = full->next();
+        if (!a)
+            return; // the full read refuses a column the scan does not parse; nothing to compare beyond
+        auto b = scan->next();
+        QVERIFY2(b.has_value(),
+            qPrintable(QStringLiteral("record %1: the scan refused what the full read accepted: %2")
+                           .arg(n)
+                           .arg(QString::fromStdString(b ? "" : b.error().message()))));
+        QCOMPARE(b->has_value(), a->has_value());
+        if (!*a)
+            return;
+        const VcfRow &x = **a;
+        const VcfRow &y = **b;
+        QCOMPARE(y.variant.chromosome, x.variant.chromosome);
+        QCOMPARE(y.variant.position, x.variant.position);
+        QCOMPARE(y.variant.id, x.variant.id);
+        QCOMPARE(y.variant.reference, x.variant.reference);
+        QCOMPARE(y.variant.alternates, x.variant.alternates);
+        QCOMPARE(y.calls.size(), x.calls.size());
+        for (std::size_t s = 0; s < x.calls.size(); ++s) {
+            QCOMPARE(y.calls[s].alleles, x.calls[s].alleles);
+            QCOMPARE(y.calls[s].phased, x.calls[s].phased);
+        }
+    }
+}
+
+void TstVcfReader::detectsGenomeBuildFromHeader_data()
+{
+    QTest::addColumn<QString>("file"); // under genomics/, or "hand:<header lines>" written by the test
+    QTest::addColumn<int>("build");
+    QTest::addColumn<QString>("evidence");
+    QTest::newRow("HapMap exome: 25 b37 contigs with their GRCh37 lengths")
+        << "1000g/hapmap_exome_chr22.vcf.gz" << int(GenomeBuild::GRCh37)
+        << "24 ##contig lengths are GRCh37's";
+    QTest::newRow("PharmCAT phasing: ##reference=hg38 and 23 GRCh38 contig lengths")
+        << "vcf-edge-cases/VcfReaderTest-phasing.vcf" << int(GenomeBuild::GRCh38)
+        << "23 ##contig lengths are GRCh38's";
+    QTest::newRow("PharmCAT AD: a CLC hg38 reference path and assembly=GRCh38.p13")
+        << "vcf-edge-cases/VcfReaderTest-AD.vcf" << int(GenomeBuild::GRCh38)
+        << "##contig assembly= names GRCh38";
+    QTest::newRow("chr-prefixed hg19 contigs with GRCh37 lengths")
+        << "vcf-edge-cases/null_genotype_mono.vcf.gz" << int(GenomeBuild::GRCh37)
+        << "##contig lengths are GRCh37's";
+    QTest::newRow("1000 Genomes pilot on NCBI36 (B36): neither build")
+        << "vcf-edge-cases/example-4.1.vcf" << int(GenomeBuild::Unknown) << "names no GRCh37 or GRCh38";
+    QTest::newRow("tiny1000G declares no contigs: unknown")
+        << "pgs/tiny1000G.vcf.gz" << int(GenomeBuild::Unknown) << "names no GRCh37 or GRCh38";
+    QTest::newRow("chr22 subset declares contig 22 without a length: unknown")
+        << "1000g/chr22.vcf.gz" << int(GenomeBuild::Unknown) << "names no GRCh37 or GRCh38";
+    QTest::newRow("##reference=hg19 beside a GRCh38 chr1 length: contradiction, unknown")
+        << "hand:##reference=hg19\n##contig=<ID=chr1,length=248956422>" << int(GenomeBuild::Unknown)
+        << "contradicts itself";
+    QTest::newRow("##assembly=GRCh38 alone")
+        << "hand:##assembly=GRCh38" << int(GenomeBuild::GRCh38) << "##assembly names GRCh38";
+    QTest::newRow("the unchanged MT length alone says nothing")
+        << "hand:##contig=<ID=MT,length=16569>" << int(GenomeBuild::Unknown) << "names no GRCh37 or GRCh38";
+}
+
+void TstVcfReader::detectsGenomeBuildFromHeader()
+{
+    QFETCH(QString, file);
+    QFETCH(int, build);
+    QFETCH(QString, evidence);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    std::filesystem::path path = genomicsDir() / file.toStdString();
+    if (file.startsWith("hand:")) {
+        path = std::filesystem::path(dir.path().toStdString()) / "hand.vcf";
+        writeFile(path,
+            "##fileformat=VCFv4.2\n" + file.mid(5).replace("\\n", "\n").toStdString()
+                + "\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    }
+    auto reader = VcfReader::open(path);
+    QVERIFY2(reader.has_value(), reader ? "" : reader.error().message().c_str());
+    QCOMPARE(int(reader->genomeBuild()), build);
+    QVERIFY2(reader->genomeBuildEvidence().find(evidence.toStdString()) != std::string::npos,
+        reader->genomeBuildEvidence().c_str());
+}
+
+void TstVcfReader::namesBuildsOfReferenceNames_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<int>("build");
+    // Reference names as real files write them (GATK bundle, 1000 Genomes, UCSC, NCBI accessions).
+    QTest::newRow("GATK b37 decoy fasta")
+        << "/isilon/GATK_resource_bundle/1.5/b37/human_g1k_v37_decoy.fasta" << int(GenomeBuild::GRCh37);
+    QTest::newRow("1000 Genomes hs37d5")
+        << "ftp://ftp.1000genomes.ebi.ac.uk/hs37d5.fa.gz" << int(GenomeBuild::GRCh37);
+    QTest::newRow("UCSC hg19") << "hg19" << int(GenomeBuild::GRCh37);
+    QTest::newRow("GRCh38 patch 13") << "GRCh38.p13" << int(GenomeBuild::GRCh38);
+    QTest::newRow("Broad hg38 fasta")
+        << "file:///ref/Homo_sapiens_assembly38.fasta" << int(GenomeBuild::GRCh38);
+    QTest::newRow("GRCh38 GenBank accession") << "GCA_000001405.15" << int(GenomeBuild::GRCh38);
+    QTest::newRow("GRCh37 GenBank accession (.1, not .15)") << "GCA_000001405.1" << int(GenomeBuild::GRCh37);
+    QTest::newRow("NCBI36 is neither") << "1000GenomesPilot-NCBI36" << int(GenomeBuild::Unknown);
+    QTest::newRow("hg190 is not hg19") << "hg190" << int(GenomeBuild::Unknown);
+    QTest::newRow("a hash containing b37 is not b37") << "md5=ab37ff" << int(GenomeBuild::Unknown);
+}
+
+void TstVcfReader::namesBuildsOfReferenceNames()
+{
+    QFETCH(QString, name);
+    QFETCH(int, build);
+    QCOMPARE(int(genomeBuildFromAssemblyName(name.toStdString())), build);
 }
 
 QTEST_GUILESS_MAIN(TstVcfReader)
