@@ -68,18 +68,19 @@ int pairScore(const Candidate &a, const Candidate &b, const std::vector<PresentS
                 fits = false;
                 break;
             }
-            // An IUPAC position scores only when the allele it stands for here is not the reference.
+            // An IUPAC position scores only when the allele it stands for here is not the reference;
+            // where the site can be split either way, the split that keeps more score is taken.
             const std::string &reference = variants[site.variant].reference;
-            if (a.wobble[s]) {
-                const bool refOnly
-                    = (!useStraight || first == reference) && (!useSwapped || second == reference);
-                deduction += refOnly ? 1 : 0;
-            }
-            if (b.wobble[s]) {
-                const bool refOnly
-                    = (!useStraight || second == reference) && (!useSwapped || first == reference);
-                deduction += refOnly ? 1 : 0;
-            }
+            const auto deductionFor = [&](const std::string &alleleOfA, const std::string &alleleOfB) {
+                return (a.wobble[s] && alleleOfA == reference ? 1 : 0)
+                    + (b.wobble[s] && alleleOfB == reference ? 1 : 0);
+            };
+            int siteDeduction = 2;
+            if (useStraight)
+                siteDeduction = std::min(siteDeduction, deductionFor(first, second));
+            if (useSwapped)
+                siteDeduction = std::min(siteDeduction, deductionFor(second, first));
+            deduction += siteDeduction;
         }
         if (fits)
             best = std::max(best, a.score + b.score - deduction);

@@ -14,3 +14,5 @@ target_link_libraries(tst_consumer_genotypes PRIVATE ZLIB::ZLIB)
 # Polygenic scores; the test runs plink2 --score as the independent truth and writes gzip with zlib.
 find_package(ZLIB REQUIRED)
 mosaic_add_test(tst_pgs_scoring SOURCES core/genomics/tst_pgs_scoring.cpp LIBRARIES mosaic_genomics ZLIB::ZLIB)
+mosaic_add_test(tst_pgx_definitions SOURCES core/genomics/tst_pgx_definitions.cpp LIBRARIES mosaic_genomics)
+mosaic_add_test(tst_pgx_matcher SOURCES core/genomics/tst_pgx_matcher.cpp LIBRARIES mosaic_genomics)
