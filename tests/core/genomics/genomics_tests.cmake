@@ -11,6 +11,7 @@ mosaic_add_test(tst_consumer_genotypes SOURCES core/genomics/tst_consumer_genoty
 # The test writes a gzip-compressed download with zlib.
 find_package(ZLIB REQUIRED)
 target_link_libraries(tst_consumer_genotypes PRIVATE ZLIB::ZLIB)
+mosaic_add_test(tst_sample_genotypes SOURCES core/genomics/tst_sample_genotypes.cpp LIBRARIES mosaic_genomics)
 # Polygenic scores; the test runs plink2 --score as the independent truth and writes gzip with zlib.
 find_package(ZLIB REQUIRED)
 mosaic_add_test(tst_pgs_scoring SOURCES core/genomics/tst_pgs_scoring.cpp LIBRARIES mosaic_genomics ZLIB::ZLIB)
