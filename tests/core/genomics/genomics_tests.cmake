@@ -6,6 +6,10 @@ mosaic_add_test(tst_vcf_inspection SOURCES core/genomics/tst_vcf_inspection.cpp 
 mosaic_add_test(tst_expression_matrix SOURCES core/genomics/tst_expression_matrix.cpp LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_expression_normalisation SOURCES core/genomics/tst_expression_normalisation.cpp
     LIBRARIES mosaic_genomics)
+# Leave-one-out driver of validation/leukaemia_case_study.sh: mosaic-cli train has no leave-one-out and
+# refuses a cohort its folds separate completely (Golub).
+add_executable(leukaemia_loo validation/leukaemia_loo.cpp)
+target_link_libraries(leukaemia_loo PRIVATE mosaic_genomics mosaic_model mosaic_warnings)
 mosaic_add_test(tst_genomic_features SOURCES core/genomics/tst_genomic_features.cpp LIBRARIES mosaic_genomics)
 mosaic_add_test(tst_consumer_genotypes SOURCES core/genomics/tst_consumer_genotypes.cpp LIBRARIES mosaic_genomics)
 # The test writes a gzip-compressed download with zlib.
