@@ -430,6 +430,12 @@ Result<PgxGeneDefinition> readPgxGeneDefinition(const std::filesystem::path &pat
             std::to_string(named->size()) + " named alleles; the limit is "
                 + std::to_string(limits.maxNamedAllelesPerGene),
             name);
+    if (named->size() * definition.variants.size() > limits.maxAlleleCells)
+        return fail(ErrorCode::LimitExceeded,
+            std::to_string(named->size()) + " named alleles over "
+                + std::to_string(definition.variants.size()) + " variants; the limit is "
+                + std::to_string(limits.maxAlleleCells) + " cells",
+            name);
     std::set<std::string> names;
     std::optional<std::size_t> reference;
     for (std::size_t i = 0; i < named->size(); ++i) {

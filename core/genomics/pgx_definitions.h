@@ -28,8 +28,10 @@ struct PgxLimits
 {
     std::uintmax_t maxFileBytes = 16u * 1024u * 1024u; // CYP2D6's definition file is 0.9 MB
     std::size_t maxJsonDepth = 32; // the files nest four deep
-    std::size_t maxVariantsPerGene = 2000;
-    std::size_t maxNamedAllelesPerGene = 5000;
+    std::size_t maxVariantsPerGene = 1000; // CYP2D6 has 156
+    std::size_t maxNamedAllelesPerGene = 1000; // CYP2D6 has 171
+    // Named alleles times variants: the definition table's cells, which the matcher walks per pair.
+    std::size_t maxAlleleCells = 1'000'000; // CYP2D6 has 26,676
     std::size_t maxAlleleLength = 1000; // bases in one VCF allele spelling
     std::size_t maxNameLength = 200; // gene, allele and phenotype names
     std::size_t maxDiplotypeRows = 200'000; // rows of one phenotype table

@@ -243,25 +243,29 @@ Result<PgxGeneCall> matchPgxGene(const PgxGeneDefinition &definition, const PgxP
         candidates.push_back(std::move(candidate));
     }
 
+    // Pairs are scored as small records first; only the kept ones become named diplotypes. The
+    // definitions' limits bound the work (named alleles squared times positions).
+    struct ScoredPair
+    {
+        int score;
+        std::size_t a;
+        std::size_t b;
+    };
+    std::vector<ScoredPair> scored;
+    for (std::size_t a = 0; a < candidates.size(); ++a)
+        for (std::size_t b = a; b < candidates.size(); ++b)
+            if (const int score = pairScore(candidates[a], candidates[b], sites, variants); score >= 0)
+                scored.push_back({ score, a, b });
     std::vector<PgxDiplotype> pairs;
-    for (std::size_t a = 0; a < candidates.size(); ++a) {
-        for (std::size_t b = a; b < candidates.size(); ++b) {
-            const int score = pairScore(candidates[a], candidates[b], sites, variants);
-            if (score < 0)
-                continue;
-            if (pairs.size() >= options.maxCandidates)
-                return fail(ErrorCode::LimitExceeded,
-                    "more than " + std::to_string(options.maxCandidates) + " candidate diplotypes",
-                    genotypes.sourceName() + ", gene " + definition.gene);
-            PgxDiplotype diplotype;
-            diplotype.allele1 = candidates[a].allele->name;
-            diplotype.allele2 = candidates[b].allele->name;
-            if (pgxAlleleNameLess(diplotype.allele2, diplotype.allele1))
-                std::swap(diplotype.allele1, diplotype.allele2);
-            diplotype.score = score;
-            assignPgxPhenotype(phenotypeTable, diplotype);
-            pairs.push_back(std::move(diplotype));
-        }
+    pairs.reserve(scored.size());
+    for (const ScoredPair &pair : scored) {
+        PgxDiplotype diplotype;
+        diplotype.allele1 = candidates[pair.a].allele->name;
+        diplotype.allele2 = candidates[pair.b].allele->name;
+        if (pgxAlleleNameLess(diplotype.allele2, diplotype.allele1))
+            std::swap(diplotype.allele1, diplotype.allele2);
+        diplotype.score = pair.score;
+        pairs.push_back(std::move(diplotype));
     }
     std::sort(pairs.begin(), pairs.end(), [](const PgxDiplotype &x, const PgxDiplotype &y) {
         if (x.score != y.score)
@@ -270,12 +274,22 @@ Result<PgxGeneCall> matchPgxGene(const PgxGeneDefinition &definition, const PgxP
             return pgxAlleleNameLess(x.allele1, y.allele1);
         return pgxAlleleNameLess(x.allele2, y.allele2);
     });
-    call.candidates = pairs;
     if (pairs.empty()) {
         call.quality = PgxCallQuality::NoCall;
         call.phenotypeNote = "no call";
         return call;
     }
+    // The call keeps every top-scoring pair; the diagnostic list below it is cut at the limit.
+    std::size_t keep = 0;
+    while (keep < pairs.size() && (keep < options.maxCandidates || pairs[keep].score == pairs.front().score))
+        ++keep;
+    if (keep < pairs.size()) {
+        call.note = "candidate list cut at " + std::to_string(keep) + " of " + std::to_string(pairs.size());
+        pairs.resize(keep);
+    }
+    for (PgxDiplotype &pair : pairs)
+        assignPgxPhenotype(phenotypeTable, pair);
+    call.candidates = pairs;
     for (const PgxDiplotype &pair : pairs)
         if (pair.score == pairs.front().score)
             call.diplotypes.push_back(pair);

@@ -97,7 +97,8 @@ struct PgxGeneCall
 struct PgxMatchOptions
 {
     AbsentSiteRule absentSiteRule = AbsentSiteRule::Missing;
-    std::size_t maxCandidates = 10'000; // pairs kept per gene; more is refused, not truncated
+    // Candidate pairs listed per gene below the call; the call itself always keeps every top pair.
+    std::size_t maxCandidates = 1000;
 };
 
 // Matches one gene against genotypes already read (the sites at the gene's positions).

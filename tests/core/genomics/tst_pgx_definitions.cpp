@@ -164,6 +164,17 @@ void TstPgxDefinitions::toyDefinitionReads()
     QVERIFY2(table.has_value(), table ? "" : table.error().message().c_str());
     QCOMPARE(table->diplotypes.size(), std::size_t { 3 });
     QCOMPARE(table->lookup("*1", "*1")->activityScore.value_or(-1.0), 2.0);
+
+    // Three named alleles over two variants are six cells.
+    PgxLimits limits;
+    limits.maxAlleleCells = 5;
+    auto tooMany = readPgxGeneDefinition(path, limits);
+    QVERIFY(!tooMany.has_value());
+    QCOMPARE(tooMany.error().code, ErrorCode::LimitExceeded);
+    QCOMPARE(tooMany.error().message(),
+        std::string("TOY_translation.json: 3 named alleles over 2 variants; the limit is 5 cells"));
+    limits.maxAlleleCells = 6;
+    QVERIFY(readPgxGeneDefinition(path, limits).has_value());
 }
 
 void TstPgxDefinitions::refusesDamagedDefinitions_data()

@@ -277,6 +277,7 @@ private slots:
     void absentSiteRuleDecidesWhatAnUnlistedSiteMeans();
     void noCallsAndUnknownAllelesAreReported();
     void genesWithoutPositionsAndCyp2d6AreNoCalls();
+    void candidateListIsCutButNeverTheCall();
     void sampleIsChosenByNameWithoutEchoingIt();
     void outsideCallsReplaceTheMatcher();
     void badOutsideCallFilesAreRefused_data();
@@ -560,6 +561,28 @@ void TstPgxMatcher::genesWithoutPositionsAndCyp2d6AreNoCalls()
             QCOMPARE(call.missingPositions.size(), m_definitions->gene(call.gene)->variants.size());
         }
     }
+}
+
+void TstPgxMatcher::candidateListIsCutButNeverTheCall()
+{
+    const PgxGeneDefinition &gene = *m_definitions->gene("CYP2C19");
+    PgxMatchOptions options;
+    options.maxCandidates = 1;
+    // PharmCAT lists *1/*1, *1/*17 and *17/*17 for this file; the call is *1/*1 alone.
+    auto one = SampleGenotypes::fromVcf(pharmcatDir() / "test-vcfs/cyp2c19/s1s1rs12248560missing.vcf");
+    QVERIFY(one.has_value());
+    auto call = matchPgxGene(gene, m_definitions->phenotypeTable("CYP2C19"), *one, options);
+    QVERIFY(call.has_value());
+    QCOMPARE(texts(call->diplotypes), QStringList({ "*1/*1" }));
+    QCOMPARE(call->candidates.size(), std::size_t { 1 });
+    QVERIFY2(call->note.starts_with("candidate list cut at 1 of "), call->note.c_str());
+    // Three pairs tie at the top: all three stay, whatever the limit.
+    auto tied = SampleGenotypes::fromVcf(pharmcatDir() / "test-vcfs/cyp2c19/s4bs17rs28399504missing.vcf");
+    QVERIFY(tied.has_value());
+    call = matchPgxGene(gene, m_definitions->phenotypeTable("CYP2C19"), *tied, options);
+    QVERIFY(call.has_value());
+    QCOMPARE(texts(call->diplotypes), QStringList({ "*17/*17", "*4/*17", "*4/*4" }));
+    QCOMPARE(call->candidates.size(), std::size_t { 3 });
 }
 
 void TstPgxMatcher::sampleIsChosenByNameWithoutEchoingIt()
