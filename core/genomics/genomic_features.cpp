@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/genomic_features.h"
 
+#include "core/genomics/consumer_genotype_file.h"
+#include "core/genomics/pgs_scoring_file.h"
+#include "core/genomics/pgx_matcher.h"
+#include "core/genomics/pgx_phenotype_feature.h"
+#include "core/genomics/polygenic_score.h"
 #include "core/genomics/vcf_reader.h"
 
 #include <nlohmann/json.hpp>
@@ -85,6 +90,13 @@ Result<GenomicFeatureSpec> GenomicFeatureSpec::fromJson(
         return {};
     };
 
+    if (const auto it = root.find("build"); it != root.end()) {
+        const GenomeBuild build
+            = it->is_string() ? genomeBuildFromAssemblyName(it->get<std::string>()) : GenomeBuild::Unknown;
+        if (build == GenomeBuild::Unknown)
+            return fail(ErrorCode::Malformed, "'build' must name GRCh37 or GRCh38", source);
+        spec.build = build;
+    }
     if (const auto it = root.find("absentSites"); it != root.end()) {
         const auto rule = it->is_string() ? parseAbsentSiteRule(it->get<std::string>()) : std::nullopt;
         if (!rule)
@@ -271,6 +283,169 @@ GenomicFeatureValue variantDosage(
         = static_cast<double>(std::count(call->alleles.begin(), call->alleles.end(), feature.allele));
     result.provenance.location = where;
     return result;
+}
+
+namespace {
+
+// Two builds conflict only when both are known and differ.
+bool buildsConflict(GenomeBuild a, GenomeBuild b)
+{
+    return a != GenomeBuild::Unknown && b != GenomeBuild::Unknown && a != b;
+}
+
+std::string buildConflict(std::string_view what, GenomeBuild theirs, GenomeBuild genotypes)
+{
+    return std::string(what) + " positions are on " + std::string(genomeBuildName(theirs))
+        + " but the genotypes are on " + std::string(genomeBuildName(genotypes));
+}
+
+GenomicFeatureValue pgxValue(const PgxFeature &feature, const PgxPhenotypeFeature &pgx)
+{
+    GenomicFeatureValue result;
+    result.name = feature.name;
+    if (pgx.value)
+        result.value = *pgx.value;
+    result.provenance.source = pgx.source;
+    std::string location = pgx.gene + " " + (pgx.diplotype.empty() ? std::string("no call") : pgx.diplotype)
+        + " (" + std::string(pgxCallQualityName(pgx.quality)) + ")";
+    if (!pgx.phenotype.empty())
+        location += ", " + pgx.phenotype;
+    location += ", definitions " + pgx.definitionsVersion;
+    std::size_t missing = 0;
+    for (const PgxFeatureEvidence &evidence : pgx.provenance) {
+        if (evidence.missing) {
+            ++missing;
+            continue;
+        }
+        location += "; " + evidence.chromosome + ":" + std::to_string(evidence.position);
+        if (!evidence.rsid.empty())
+            location += " " + evidence.rsid;
+        location += " " + evidence.genotype;
+        for (const std::string &definition : evidence.alleleDefinitions)
+            location += " [" + definition + "]";
+    }
+    if (missing > 0)
+        location += "; " + std::to_string(missing) + " positions missing";
+    result.provenance.location = std::move(location);
+    return result;
+}
+
+} // namespace
+
+Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
+    const GenomicFeatureSpec &spec, const GenomicFeatureInputs &inputs)
+{
+    const std::string fileName = inputs.genotypes.filename().string();
+
+    // The scoring files first: their positions are among the sites to keep.
+    std::vector<PgsScoringFile> scores;
+    for (const ScoreFeature &feature : spec.scores) {
+        auto score = readPgsScoringFile(feature.scoringFile);
+        if (!score)
+            return std::unexpected(score.error());
+        scores.push_back(std::move(*score));
+    }
+    if (!spec.pgx.empty() && inputs.pgxDefinitions == nullptr)
+        return fail(ErrorCode::InvalidArgument, "pharmacogenomic features need the allele definitions");
+    std::vector<const PgxGeneDefinition *> genes;
+    for (const PgxFeature &feature : spec.pgx) {
+        const PgxGeneDefinition *gene = inputs.pgxDefinitions->gene(feature.gene);
+        if (gene == nullptr)
+            return fail(ErrorCode::NotFound, "the allele definitions have no gene '" + feature.gene + "'",
+                "feature '" + feature.name + "'");
+        genes.push_back(gene);
+    }
+
+    std::set<GenomicPosition> positions = spec.variantPositions();
+    for (const PgxGeneDefinition *gene : genes)
+        for (const PgxVariant &variant : gene->variants)
+            positions.insert({ gene->chromosome, variant.position });
+    for (const PgsScoringFile &score : scores)
+        for (const PgsVariant &variant : score.variants)
+            if (variant.hasPosition())
+                positions.insert({ variant.chromosome, variant.position });
+
+    // One read of the genotype file, keeping the wanted sites.
+    std::optional<SampleGenotypes> genotypes;
+    GenomeBuild build = GenomeBuild::Unknown;
+    if (detectConsumerGenotypeFormat(inputs.genotypes)) {
+        auto file = readConsumerGenotypeFile(inputs.genotypes);
+        if (!file)
+            return std::unexpected(file.error());
+        build = file->build;
+        genotypes.emplace(std::move(file->genotypes));
+    } else {
+        auto reader = VcfReader::open(inputs.genotypes);
+        if (!reader)
+            return std::unexpected(reader.error());
+        build = reader->genomeBuild();
+        auto read = SampleGenotypes::fromVcf(inputs.genotypes, inputs.sample, positions);
+        if (!read)
+            return std::unexpected(read.error());
+        genotypes.emplace(std::move(*read));
+    }
+
+    if (!spec.variants.empty() && buildsConflict(spec.build, build))
+        return fail(ErrorCode::InvalidArgument,
+            buildConflict("the specification's variant", spec.build, build), fileName);
+    for (const PgxGeneDefinition *gene : genes)
+        if (buildsConflict(gene->build, build))
+            return fail(ErrorCode::InvalidArgument,
+                buildConflict("the " + gene->gene + " allele definitions'", gene->build, build), fileName);
+
+    std::vector<GenomicFeatureValue> values;
+    for (const VariantFeature &feature : spec.variants)
+        values.push_back(variantDosage(feature, *genotypes, spec.absentSites));
+
+    for (std::size_t i = 0; i < spec.pgx.size(); ++i) {
+        const PgxGeneDefinition &gene = *genes[i];
+        const auto outside = std::find_if(inputs.outsideCalls.begin(), inputs.outsideCalls.end(),
+            [&](const PgxOutsideCall &call) { return call.gene == gene.gene; });
+        const PgxPhenotypeTable *table = inputs.pgxDefinitions->phenotypeTable(gene.gene);
+        PgxGeneCall call;
+        if (outside != inputs.outsideCalls.end()) {
+            call = pgxOutsideGeneCall(*outside, table, inputs.outsideCallsSource);
+        } else {
+            PgxMatchOptions options;
+            options.absentSiteRule = spec.absentSites;
+            auto matched = matchPgxGene(gene, table, *genotypes, options);
+            if (!matched)
+                return std::unexpected(matched.error());
+            call = std::move(*matched);
+        }
+        values.push_back(pgxValue(spec.pgx[i], pgxPhenotypeFeature(call, gene, genotypes->sourceName())));
+    }
+
+    for (std::size_t i = 0; i < spec.scores.size(); ++i) {
+        PgsScoringOptions options;
+        options.genotypeBuild = build;
+        auto scored = scoreSample(scores[i], *genotypes, options);
+        if (!scored)
+            return std::unexpected(scored.error());
+        GenomicFeatureValue value;
+        value.name = spec.scores[i].name;
+        const SampleScore &sample = scored->samples.at(0);
+        if (scored->variantsMatched > 0)
+            value.value = sample.score;
+        value.provenance.source = genotypes->sourceName();
+        value.provenance.location = (scores[i].pgsId.empty() ? scores[i].sourceName : scores[i].pgsId) + ": "
+            + std::to_string(sample.variantsUsed) + " of " + std::to_string(scored->variantsInScore)
+            + " variants used (" + std::to_string(scored->variantsMatched) + " matched, "
+            + std::to_string(scored->matchedByStrandFlip) + " by strand flip, "
+            + std::to_string(sample.variantsMissing) + " missing genotypes)";
+        values.push_back(std::move(value));
+    }
+    return values;
+}
+
+Result<FeatureVector> toFeatureVector(
+    const std::vector<GenomicFeatureValue> &values, std::shared_ptr<const FeatureSchema> schema)
+{
+    FeatureVector vector(std::move(schema));
+    for (const GenomicFeatureValue &value : values)
+        if (auto set = vector.set(value.name, value.value, value.provenance); !set)
+            return std::unexpected(set.error());
+    return vector;
 }
 
 } // namespace mosaic

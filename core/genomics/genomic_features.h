@@ -6,7 +6,8 @@
 // explanation view can lead from a SHAP bar to the VCF record.
 //
 // The specification is JSON:
-//   {"absentSites": "missing" | "homozygous-reference",
+//   {"build": "GRCh38",   (of the variant positions; optional)
+//    "absentSites": "missing" | "homozygous-reference",
 //    "variants": [{"name": "rs4244285_A", "chromosome": "10", "position": 94781859,
 //                  "allele": "A", "reference": "G", "description": "..."}],
 //    "pgx":      [{"name": "CYP2C19_phenotype", "gene": "CYP2C19"}],
@@ -17,6 +18,9 @@
 #include "core/error.h"
 #include "core/features/feature_schema.h"
 #include "core/features/feature_vector.h"
+#include "core/genomics/genome_build.h"
+#include "core/genomics/pgx_definitions.h"
+#include "core/genomics/pgx_outside_call.h"
 #include "core/genomics/sample_genotypes.h"
 
 #include <cstdint>
@@ -54,6 +58,7 @@ struct ScoreFeature
 
 struct GenomicFeatureSpec
 {
+    GenomeBuild build = GenomeBuild::Unknown; // of the variant features' positions
     AbsentSiteRule absentSites = AbsentSiteRule::Missing;
     std::vector<VariantFeature> variants;
     std::vector<PgxFeature> pgx;
@@ -82,5 +87,27 @@ struct GenomicFeatureValue
 // the file does not list follows `rule`; a no-call is missing.
 [[nodiscard]] GenomicFeatureValue variantDosage(
     const VariantFeature &feature, const SampleGenotypes &genotypes, AbsentSiteRule rule);
+
+// What extraction reads: one person's genotype file (a VCF/BCF sample or a consumer download),
+// the pharmacogenomic definitions when the specification names genes, and outside calls.
+struct GenomicFeatureInputs
+{
+    std::filesystem::path genotypes; // VCF, BCF, 23andMe or AncestryDNA file
+    std::string sample; // VCF sample name; empty: the file's only sample
+    const PgxDefinitionSet *pgxDefinitions = nullptr; // required when the specification has pgx entries
+    std::vector<PgxOutsideCall> outsideCalls;
+    std::string outsideCallsSource; // the outside-call file's name
+};
+
+// Every feature of `spec` for one person, in specification order (the order of definitions()). The
+// genotype file is read once, keeping only the sites the features need. Refused: a genotype file
+// whose stated build differs from the specification's, the PGx definitions' or a scoring file's; a
+// PGx feature without definitions or for a gene they do not define.
+[[nodiscard]] Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
+    const GenomicFeatureSpec &spec, const GenomicFeatureInputs &inputs);
+
+// The values as a FeatureVector over `schema` (which must name every value).
+[[nodiscard]] Result<FeatureVector> toFeatureVector(
+    const std::vector<GenomicFeatureValue> &values, std::shared_ptr<const FeatureSchema> schema);
 
 } // namespace mosaic

@@ -2,6 +2,8 @@
 // Genomic features for model specifications. Independent truth: bcftools' GT and DS of the 1000
 // Genomes chr22 subset for the dosages, and small VCFs written here whose answers are counted by hand.
 #include "core/genomics/genomic_features.h"
+#include "core/genomics/pgs_scoring_file.h"
+#include "core/genomics/polygenic_score.h"
 
 #include <QProcess>
 #include <QStandardPaths>
@@ -15,6 +17,16 @@
 using namespace mosaic;
 
 namespace {
+
+std::filesystem::path sharedGenomics()
+{
+    return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics";
+}
+
+std::filesystem::path pgxDefinitions()
+{
+    return std::filesystem::path(MOSAIC_SOURCE_DIR) / "resources/pgx";
+}
 
 std::filesystem::path chr22()
 {
@@ -204,6 +216,94 @@ private slots:
         QVERIFY(!spec);
         QVERIFY2(spec.error().message().find(expected.toStdString()) != std::string::npos,
             spec.error().message().c_str());
+    }
+
+    // CYP2C19 *1/*2 is an intermediate metabolizer in the CPIC table (phenotype_CYP2C19.json:
+    // "*1/*2" -> "Intermediate Metabolizer"): ordinal 1. The provenance names the *2 position
+    // (rs4244285, chr10:94781859) with the sample's genotype.
+    void pgxPhenotypeFeatureFromVcf()
+    {
+        auto definitions = loadPgxDefinitions(pgxDefinitions());
+        QVERIFY2(definitions, definitions ? "" : definitions.error().message().c_str());
+        auto spec = GenomicFeatureSpec::fromJson(
+            R"({"pgx": [{"name": "cyp2c19", "gene": "CYP2C19"}, {"name": "cyp2c9", "gene": "CYP2C9"}]})",
+            "spec.json");
+        QVERIFY(spec);
+        GenomicFeatureInputs inputs;
+        inputs.genotypes = sharedGenomics() / "pharmcat/test-vcfs/cyp2c19/s1s2.vcf";
+        inputs.pgxDefinitions = &*definitions;
+        auto values = extractGenomicFeatures(*spec, inputs);
+        QVERIFY2(values, values ? "" : values.error().message().c_str());
+        QCOMPARE(values->size(), std::size_t(2));
+        QCOMPARE(values->at(0).value, 1.0);
+        const std::string &location = values->at(0).provenance.location;
+        QVERIFY2(location.find("*1/*2") != std::string::npos, location.c_str());
+        QVERIFY2(location.find("Intermediate Metabolizer") != std::string::npos, location.c_str());
+        QVERIFY2(location.find("10:94781859 rs4244285") != std::string::npos, location.c_str());
+        QCOMPARE(values->at(0).provenance.source, std::string("s1s2.vcf"));
+        // The file lists no CYP2C9 position: no call, and a missing feature rather than a guess.
+        QVERIFY(std::isnan(values->at(1).value));
+        QVERIFY2(values->at(1).provenance.location.find("no call") != std::string::npos,
+            values->at(1).provenance.location.c_str());
+    }
+
+    // The score of one tiny1000G genome, read as one person, equals the same genome's score in the
+    // whole-population scan (scoreVcf, which tst_pgs_scoring checks against plink2 --score).
+    void polygenicScoreFeatureMatchesPopulationScan()
+    {
+        const auto scoringFile = sharedGenomics() / "pgs/PGS001229_GRCh38.txt.gz";
+        const auto population = sharedGenomics() / "pgs/tiny1000G.vcf.gz";
+        auto score = readPgsScoringFile(scoringFile);
+        QVERIFY(score);
+        auto scan = scoreVcf(*score, population);
+        QVERIFY2(scan, scan ? "" : scan.error().message().c_str());
+        const std::size_t person = 1234;
+        QVERIFY(scan->sampleIds.size() > person);
+
+        auto spec = GenomicFeatureSpec::fromJson(
+            R"({"scores": [{"name": "height", "file": "PGS001229_GRCh38.txt.gz"}]})", "spec.json",
+            scoringFile.parent_path());
+        QVERIFY(spec);
+        GenomicFeatureInputs inputs;
+        inputs.genotypes = population;
+        inputs.sample = scan->sampleIds[person];
+        auto values = extractGenomicFeatures(*spec, inputs);
+        QVERIFY2(values, values ? "" : values.error().message().c_str());
+        QVERIFY(std::abs(values->at(0).value - scan->samples[person].score) < 1e-12);
+        QVERIFY2(values->at(0).provenance.location.starts_with("PGS001229: "),
+            values->at(0).provenance.location.c_str());
+        QVERIFY2(values->at(0).provenance.location.find("986 matched, 3 by strand flip") != std::string::npos,
+            values->at(0).provenance.location.c_str());
+    }
+
+    // A consumer download gives the same dosage as the VCF it was converted from (bcftools' GT for
+    // HG00096 at rs7410291, 22:50300078, is 0|0: two copies of A, none of G).
+    void variantDosageFromConsumerFile()
+    {
+        const auto file = std::filesystem::path(MOSAIC_SOURCE_DIR)
+            / "tests/data/genomics/consumer/HG00096_chr22_23andme.txt";
+        auto spec = GenomicFeatureSpec::fromJson(R"({"build": "GRCh37", "variants": [
+                {"name": "a", "chromosome": "22", "position": 50300078, "allele": "A"},
+                {"name": "g", "chromosome": "22", "position": 50300078, "allele": "G"}]})",
+            "spec.json");
+        QVERIFY(spec);
+        GenomicFeatureInputs inputs;
+        inputs.genotypes = file;
+        auto values = extractGenomicFeatures(*spec, inputs);
+        QVERIFY2(values, values ? "" : values.error().message().c_str());
+        QCOMPARE(values->at(0).value, 2.0);
+        QCOMPARE(values->at(1).value, 0.0);
+
+        // The same positions read as GRCh38 are refused: the file says build 37.
+        auto grch38 = GenomicFeatureSpec::fromJson(
+            R"({"build": "GRCh38", "variants": [{"name": "a", "chromosome": "22", "position": 50300078, "allele": "A"}]})",
+            "spec.json");
+        QVERIFY(grch38);
+        auto refused = extractGenomicFeatures(*grch38, inputs);
+        QVERIFY(!refused);
+        QVERIFY2(
+            refused.error().message().find("on GRCh38 but the genotypes are on GRCh37") != std::string::npos,
+            refused.error().message().c_str());
     }
 };
 
