@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // mosaic-cli: Mosaic's engine from the command line. The contract (DESIGN.md): machine-readable
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
+#include "app/cli_support.h"
+#include "app/genomics_commands.h"
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
+#include "core/genomics/genomic_inspection.h"
 #include "core/imaging/dicom_inspection.h"
 #include "core/imaging/roi_image_loader.h"
 #include "core/model/metrics.h"
@@ -28,16 +31,8 @@
 namespace {
 
 using namespace mosaic;
+using namespace mosaic::cli;
 using Json = nlohmann::json;
-
-constexpr int kExitInvalidInput = 1;
-constexpr int kExitUsage = 2;
-
-int reportError(const Error &error)
-{
-    std::cerr << "mosaic-cli: " << error.message() << '\n';
-    return kExitInvalidInput;
-}
 
 struct TableArguments
 {
@@ -180,15 +175,6 @@ struct PredictArguments
     std::size_t top = 5;
     std::string format = "csv";
 };
-
-std::string formatNumber(double value, int digits)
-{
-    if (std::isnan(value))
-        return "NA";
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    return text;
-}
 
 int runPredict(const PredictArguments &arguments)
 {
@@ -357,7 +343,9 @@ struct InspectArguments
 
 int runInspect(const InspectArguments &arguments)
 {
-    auto report = inspectPath(arguments.path);
+    // Genomic formats are recognised by their first bytes; everything else is imaging's to judge.
+    auto genomic = inspectGenomicFile(arguments.path);
+    auto report = genomic ? std::move(*genomic) : inspectPath(arguments.path);
     if (!report)
         return reportError(report.error());
     for (const auto &warning : report->warnings)
@@ -376,14 +364,7 @@ int runInspect(const InspectArguments &arguments)
     }
     // One row per fact; the kind first and each warning last, so the table stands alone.
     const char separator = arguments.format == "tsv" ? '\t' : ',';
-    const auto quoted = [separator](const std::string &text) {
-        if (text.find_first_of(std::string { separator, '"', '\n' }) == std::string::npos)
-            return text;
-        std::string result = "\"";
-        for (const char c : text)
-            result += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return result + "\"";
-    };
+    const auto quoted = [separator](const std::string &text) { return quoteCell(text, separator); };
     std::cout << "key" << separator << "value\n";
     std::cout << "kind" << separator << quoted(report->kind) << '\n';
     for (const auto &[key, value] : report->facts)
@@ -399,9 +380,12 @@ int main(int argc, char **argv)
 {
     ensureStartupEnvironment(argv);
 
-    CLI::App app { "Mosaic command line: inspect inputs, extract radiomics, train, predict and validate "
-                   "clinical risk models",
-        "mosaic-cli" };
+    CLI::App app {
+        "Mosaic command line: inspect inputs, extract radiomics and genomic features, call "
+        "pharmacogenomic diplotypes, score polygenic risk, train, predict and validate clinical risk "
+        "models",
+        "mosaic-cli"
+    };
     app.set_version_flag("--version", std::string(MOSAIC_VERSION));
     app.require_subcommand(1);
 
@@ -478,10 +462,14 @@ int main(int argc, char **argv)
 
     InspectArguments inspect;
     CLI::App *inspectCommand = app.add_subcommand("inspect",
-        "what an input is and its key facts: DICOM file, series or DICOMDIR, NIfTI, RTSTRUCT, SEG");
+        "what an input is and its key facts: DICOM file, series or DICOMDIR, NIfTI, RTSTRUCT, SEG, VCF/BCF, "
+        "23andMe/AncestryDNA genotypes, PGS Catalog scoring file");
     inspectCommand->add_option("path", inspect.path, "file or folder")->required()->check(CLI::ExistingPath);
     inspectCommand->add_option("--format", inspect.format, "output format")
         ->check(CLI::IsMember({ "csv", "tsv", "json" }));
+
+    GenomicsCommands genomics;
+    addGenomicsCommands(app, genomics);
 
     try {
         app.parse(argc, argv);
@@ -500,5 +488,7 @@ int main(int argc, char **argv)
         return runRadiomics(radiomics);
     if (inspectCommand->parsed())
         return runInspect(inspect);
+    if (const auto status = runGenomicsCommand(genomics))
+        return *status;
     return runValidate(validate);
 }
