@@ -256,6 +256,8 @@ Result<PolygenicScoreResult> scoreVcfOver(const PgsScoringFile &score, const std
     result.samples.resize(sampleCount);
 
     PositionIndex index(score, only);
+    // Capacity for every positioned variant; pages are only touched as matches arrive.
+    result.matched.reserve(score.variants.size() - score.variantsWithoutPosition);
     std::vector<char> state(score.variants.size(), 0);
     std::vector<std::string_view> alleles;
     std::size_t record = 0;
