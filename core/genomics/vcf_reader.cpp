@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/vcf_reader.h"
 
+#include <htslib/hfile.h>
 #include <htslib/hts.h>
 #include <htslib/kseq.h>
 #include <htslib/kstring.h>
@@ -501,22 +502,40 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfRe
         state->regionEnd = static_cast<hts_pos_t>(std::min<std::int64_t>(region.end, HTS_POS_MAX - 1));
     }
 
-    state->file.reset(hts_open(path.string().c_str(), "r"));
-    if (!state->file)
-        return fail(ErrorCode::Malformed, "htslib could not open the file", name);
-    const htsFormat *format = hts_get_format(state->file.get());
-    if (format == nullptr || format->category != variant_data
-        || (format->format != vcf && format->format != bcf)) {
+    // The format is detected from the first bytes before hts_open, which would go on to parse the
+    // headers of alignment files (a damaged CRAM then reads as "could not open" rather than as what it
+    // is): SAM, BAM and CRAM are refused by name here.
+    auto refuseFormat = [&](const htsFormat &detected) {
         std::string what = "not VCF or BCF";
-        if (format != nullptr && format->format != unknown_format) {
-            char *description = hts_format_description(format);
+        if (detected.format != unknown_format) {
+            char *description = hts_format_description(&detected);
             if (description != nullptr) {
                 what += " but " + std::string(description);
                 std::free(description);
             }
         }
         return fail(ErrorCode::Unsupported, what, name);
+    };
+    {
+        hFILE *raw = hopen(path.string().c_str(), "r");
+        if (raw == nullptr)
+            return fail(ErrorCode::NotFound, "the file could not be opened for reading", name);
+        htsFormat detected {};
+        const int status = hts_detect_format(raw, &detected);
+        hclose_abruptly(raw);
+        if (status < 0)
+            return fail(ErrorCode::Malformed, "the first bytes could not be read", name);
+        if (detected.category != variant_data || (detected.format != vcf && detected.format != bcf))
+            return refuseFormat(detected);
     }
+
+    state->file.reset(hts_open(path.string().c_str(), "r"));
+    if (!state->file)
+        return fail(ErrorCode::Malformed, "htslib could not open the file", name);
+    const htsFormat *format = hts_get_format(state->file.get());
+    if (format == nullptr || format->category != variant_data
+        || (format->format != vcf && format->format != bcf))
+        return refuseFormat(format != nullptr ? *format : htsFormat {});
     state->bcf = format->format == bcf;
     state->bgzipped = format->compression == bgzf;
     if (format->compression == bgzf)

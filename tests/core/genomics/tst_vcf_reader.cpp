@@ -284,6 +284,13 @@ void TstVcfReader::refusesNonVariantAndDamagedFiles_data()
         << QByteArray("@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:22\tLN:51304566\n"
                       "r1\t0\t22\t100\t60\t4M\t*\t0\t0\tACGT\tIIII\n")
         << int(ErrorCode::Unsupported);
+    // htslib recognises both by their magic numbers: "BAM\1" (here uncompressed, which BAM allows) and
+    // "CRAM" with a major version of 3.
+    QTest::newRow("BAM alignments are not variant data")
+        << "reads.bam" << QByteArray("BAM\1\0\0\0\0\1\0\0\0", 12) << int(ErrorCode::Unsupported);
+    QTest::newRow("CRAM alignments are not variant data")
+        << "reads.cram" << (QByteArray("CRAM\3\1", 6) + QByteArray(20, 'x') + QByteArray(64, '\0'))
+        << int(ErrorCode::Unsupported);
     QTest::newRow("an empty file is not variant data")
         << "empty.vcf" << QByteArray() << int(ErrorCode::Unsupported);
     const std::string whole = readBytes(chr22());
@@ -329,6 +336,12 @@ void TstVcfReader::refusesNonVariantAndDamagedFiles()
     }
     QCOMPARE(int(error.code), code);
     QVERIFY2(error.message().starts_with(fileName.toStdString()), error.message().c_str());
+    // Alignment files are refused by what they are ("not VCF or BCF but CRAM version 3.1 ...").
+    for (const char *alignment : { "sam", "bam", "cram" })
+        if (fileName.endsWith(QLatin1String(".") + QLatin1String(alignment)))
+            QVERIFY2(error.message().find(" but " + QString::fromLatin1(alignment).toUpper().toStdString())
+                    != std::string::npos,
+                error.message().c_str());
     if (code == int(ErrorCode::LimitExceeded))
         QVERIFY2(error.message().find("record 2") != std::string::npos, error.message().c_str());
 }
