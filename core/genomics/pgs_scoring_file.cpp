@@ -576,6 +576,38 @@ Result<PgsScoringFile> readPgsScoringFile(const std::filesystem::path &path, con
     return parser.finish();
 }
 
+bool looksLikePgsScoringFile(const std::filesystem::path &path)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return false;
+    std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.string().c_str(), "rb"));
+    if (!file)
+        return false;
+    std::string head(64u * 1024u, '\0');
+    const int count = gzread(file.get(), head.data(), static_cast<unsigned>(head.size()));
+    if (count <= 0)
+        return false;
+    head.resize(static_cast<std::size_t>(count));
+    std::size_t start = 0;
+    while (start < head.size()) {
+        std::size_t end = head.find('\n', start);
+        if (end == std::string::npos)
+            end = head.size();
+        const std::string_view line(head.data() + start, end - start);
+        if (line.starts_with("###PGS CATALOG SCORING FILE") || line.starts_with("#pgs_id=")
+            || line.starts_with("#format_version="))
+            return true;
+        if (!line.starts_with("#")) {
+            const std::string lower = lowerCase(line);
+            return lower.find("effect_allele") != std::string::npos
+                && lower.find("effect_weight") != std::string::npos && lower.find('\t') != std::string::npos;
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
 Result<InspectionReport> inspectScoringFile(const std::filesystem::path &path, const PgsLimits &limits)
 {
     auto file = readPgsScoringFile(path, limits);

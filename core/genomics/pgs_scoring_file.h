@@ -86,6 +86,11 @@ struct PgsScoringFile
 [[nodiscard]] Result<PgsScoringFile> parsePgsScoringText(
     std::string_view text, const std::string &sourceName, const PgsLimits &limits = {});
 
+// Whether a file looks like a PGS Catalog scoring file, for `mosaic-cli inspect` to choose a reader:
+// within its first 64 KiB (decompressed), the Catalog banner or a #pgs_id= / #format_version= line,
+// or a tab-separated column line naming effect_allele and effect_weight. Reads nothing else.
+[[nodiscard]] bool looksLikePgsScoringFile(const std::filesystem::path &path);
+
 // What `mosaic-cli inspect` shows for a scoring file: kind "pgs-scoring-file"; facts pgs id, pgs
 // name, trait, format version, genome build, harmonised build, position columns, variants declared,
 // variants read, variants without position, weight type, non-additive variants; the parser's

@@ -388,6 +388,15 @@ void TstPgsScoring::inspectsAScoringFile()
 
     const auto bad = inspectScoringFile(pgsDir() / "bad_harmonised.txt");
     QVERIFY(!bad.has_value());
+
+    // The sniffer `mosaic-cli inspect` uses to pick this reader: every Catalog file, gzipped or not
+    // (bad_harmonised.txt too: it is a scoring file, refused when read), and no VCF.
+    for (const char *name : { "PGS000001.txt.gz", "PGS000001_hmPOS_GRCh37.txt", "PGS000802_hmPOS_GRCh37.txt",
+             "PGS001229_GRCh38.txt.gz", "bad_harmonised.txt" })
+        QVERIFY2(looksLikePgsScoringFile(pgsDir() / name), name);
+    QVERIFY(!looksLikePgsScoringFile(pgsDir() / "tiny1000G.vcf.gz"));
+    QVERIFY(!looksLikePgsScoringFile(pgsDir() / "LICENSE"));
+    QVERIFY(!looksLikePgsScoringFile(pgsDir() / "absent.txt"));
 }
 
 void TstPgsScoring::pgs001229OverTiny1000GMatches986With3Flips()
