@@ -10,37 +10,21 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/app/cli_runner.h"
 #include <cmath>
 #include <optional>
 
+using mosaic::testing::Run;
+using mosaic::testing::runCli;
+using mosaic::testing::writeFile;
+
 namespace {
 
-const QString kCli = QStringLiteral(MOSAIC_CLI_PATH);
 const QString kCohort = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv");
 const QString kSchema = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure.schema.json");
 const QString kImaging = QStringLiteral(MOSAIC_SHARED_DATA_DIR "/imaging");
 const QString kPhantomImage = kImaging + "/ibsi-digital-phantom/nifti/image/phantom.nii.gz";
 const QString kPhantomMask = kImaging + "/ibsi-digital-phantom/nifti/mask/mask.nii.gz";
-
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &arguments)
-{
-    QProcess process;
-    process.start(kCli, arguments);
-    Run run;
-    if (!process.waitForFinished(300000))
-        return run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 std::vector<int> cohortLabels()
 {
@@ -55,14 +39,6 @@ std::vector<int> cohortLabels()
             labels.push_back(line.split(',').at(1).toInt());
     }
     return labels;
-}
-
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        qFatal("cannot write a test file");
-    file.write(bytes);
 }
 
 } // namespace
