@@ -34,30 +34,6 @@ Result<std::vector<PgxOutsideCall>> outsideCalls(const std::string &path, const 
     return readPgxOutsideCalls(path, definitions);
 }
 
-// The build the genotype file states, or Unknown; consumer files are read whole for it.
-Result<GenomeBuild> statedBuild(const std::filesystem::path &genotypes)
-{
-    auto reader = VcfReader::open(genotypes);
-    if (!reader)
-        return std::unexpected(reader.error());
-    return reader->genomeBuild();
-}
-
-// The definitions are on one build (GRCh38 for PharmCAT's); genotypes stated on another cannot match.
-Result<void> checkPgxBuild(
-    const PgxDefinitionSet &definitions, GenomeBuild genotypes, const std::string &file)
-{
-    for (const PgxGeneDefinition &gene : definitions.genes)
-        if (gene.build != GenomeBuild::Unknown && genotypes != GenomeBuild::Unknown
-            && gene.build != genotypes)
-            return fail(ErrorCode::InvalidArgument,
-                "the genotypes are on " + std::string(genomeBuildName(genotypes))
-                    + " but the allele definitions are on " + std::string(genomeBuildName(gene.build))
-                    + "; lift the genotypes over first",
-                file);
-    return {};
-}
-
 std::string positionText(const PgxPositionGenotype &position)
 {
     std::string text = position.chromosome + ":" + std::to_string(position.position);
@@ -98,15 +74,9 @@ int runPgx(const PgxArguments &arguments)
         if (!file)
             return reportError(file.error());
         printWarnings(file->warnings);
-        if (auto checked = checkPgxBuild(*definitions, file->build, fileName); !checked)
-            return reportError(checked.error());
+        options.genotypeBuild = file->build;
         call = callPgxSample(*definitions, file->genotypes, *outside, outsideName, options);
     } else {
-        auto build = statedBuild(genotypes);
-        if (!build)
-            return reportError(build.error());
-        if (auto checked = checkPgxBuild(*definitions, *build, fileName); !checked)
-            return reportError(checked.error());
         call = callPgxFromVcf(*definitions, genotypes, arguments.sample, *outside, outsideName, options);
     }
     if (!call)

@@ -357,6 +357,17 @@ Result<PgxSampleCall> callPgxSample(const PgxDefinitionSet &definitions, const S
     const std::vector<PgxOutsideCall> &outsideCalls, const std::string &outsideCallsSource,
     const PgxSampleOptions &options)
 {
+    // Definitions on one build and genotypes on another share no coordinates: every position would
+    // read as missing (or, under the homozygous-reference rule, as reference). Refused instead.
+    for (const PgxGeneDefinition &definition : definitions.genes)
+        if (definition.build != GenomeBuild::Unknown && options.genotypeBuild != GenomeBuild::Unknown
+            && definition.build != options.genotypeBuild)
+            return fail(ErrorCode::InvalidArgument,
+                "the genotypes are on " + std::string(genomeBuildName(options.genotypeBuild))
+                    + " but the allele definitions are on " + std::string(genomeBuildName(definition.build))
+                    + "; lift the genotypes over first",
+                genotypes.sourceName());
+
     PgxSampleCall sample;
     sample.sourceName = genotypes.sourceName();
     sample.absentSiteRule = options.match.absentSiteRule;
@@ -396,10 +407,17 @@ Result<PgxSampleCall> callPgxFromVcf(const PgxDefinitionSet &definitions, const 
     if (positions.empty()) // an empty set would keep every record of a whole genome
         return fail(
             ErrorCode::InvalidArgument, "no pharmacogenomic positions are defined", vcf.filename().string());
+    PgxSampleOptions checked = options;
+    if (checked.genotypeBuild == GenomeBuild::Unknown) {
+        auto reader = VcfReader::open(vcf, options.vcfLimits); // the header only, for its stated build
+        if (!reader)
+            return std::unexpected(reader.error());
+        checked.genotypeBuild = reader->genomeBuild();
+    }
     auto genotypes = SampleGenotypes::fromVcf(vcf, sample, positions, options.vcfLimits);
     if (!genotypes)
         return std::unexpected(genotypes.error());
-    return callPgxSample(definitions, *genotypes, outsideCalls, outsideCallsSource, options);
+    return callPgxSample(definitions, *genotypes, outsideCalls, outsideCallsSource, checked);
 }
 
 } // namespace mosaic

@@ -118,6 +118,9 @@ struct PgxSampleOptions
     // from an outside call only, and as NoCall ("needs an outside call") without one.
     std::set<std::string> outsideCallOnlyGenes { "CYP2D6" };
     VcfLimits vcfLimits;
+    // The genotypes' build when known (a consumer file's header; callPgxFromVcf reads the VCF's). A
+    // known build that differs from the definitions' is refused.
+    GenomeBuild genotypeBuild = GenomeBuild::Unknown;
 };
 
 struct PgxSampleCall

@@ -279,6 +279,7 @@ private slots:
     void genesWithoutPositionsAndCyp2d6AreNoCalls();
     void candidateListIsCutButNeverTheCall();
     void sampleIsChosenByNameWithoutEchoingIt();
+    void genotypesOnAnotherBuildAreRefused();
     void outsideCallsReplaceTheMatcher();
     void badOutsideCallFilesAreRefused_data();
     void badOutsideCallFilesAreRefused();
@@ -776,6 +777,25 @@ void TstPgxMatcher::phenotypeFeatureCarriesItsEvidence()
         = pgxPhenotypeFeature(geneCall(*ambiguous, "CYP2C19"), gene, ambiguous->sourceName);
     QVERIFY(!unclear.value.has_value());
     QCOMPARE(unclear.quality, PgxCallQuality::Ambiguous);
+}
+
+// The definitions are on GRCh38. A VCF whose header says GRCh37 (##reference and chr10's GRCh37
+// length, 135,534,747) shares no coordinates with them and is refused, not called "*1/*1".
+void TstPgxMatcher::genotypesOnAnotherBuildAreRefused()
+{
+    const auto path = m_work / "grch37.vcf";
+    std::string text = vcf({ site("chr10", 94781859, "G", "A", "0/1") });
+    text.replace(text.find("##contig=<ID=chr10>"), std::string("##contig=<ID=chr10>").size(),
+        "##reference=GRCh37\n##contig=<ID=chr10,length=135534747>");
+    writeFile(path, text);
+    auto refused = callPgxFromVcf(*m_definitions, path);
+    QVERIFY(!refused.has_value());
+    QCOMPARE(refused.error().code, ErrorCode::InvalidArgument);
+    QVERIFY2(
+        refused.error().message().find("grch37.vcf: the genotypes are on GRCh37 but the allele definitions "
+                                       "are on GRCh38")
+            != std::string::npos,
+        refused.error().message().c_str());
 }
 
 QTEST_APPLESS_MAIN(TstPgxMatcher)
