@@ -246,6 +246,8 @@ int runGenomicFeatures(const GenomicFeaturesArguments &arguments)
     GenomicFeatureInputs inputs;
     inputs.genotypes = arguments.genotypes;
     inputs.sample = arguments.sample;
+    inputs.expression = arguments.expression;
+    inputs.expressionSample = arguments.expressionSample;
     if (!spec->pgx.empty()) {
         auto loaded = loadPgxDefinitions(definitionsFolder(arguments.definitions));
         if (!loaded)
@@ -272,7 +274,10 @@ int runGenomicFeatures(const GenomicFeaturesArguments &arguments)
         auto workspace = Workspace::open(arguments.workspace);
         if (!workspace)
             return reportError(workspace.error());
-        const std::string source = std::filesystem::path(arguments.genotypes).filename().string();
+        const std::string source
+            = std::filesystem::path(arguments.genotypes.empty() ? arguments.expression : arguments.genotypes)
+                  .filename()
+                  .string();
         auto stored = workspace->inTransaction([&]() -> Result<void> {
             auto patientId = patientIdFor(*workspace, arguments.patient, source);
             if (!patientId)
@@ -344,10 +349,15 @@ void addGenomicsCommands(CLI::App &app, GenomicsCommands &commands)
         "a specification's genomic features for one person, with provenance; cached in a workspace on "
         "request");
     commands.features->add_option("--genotypes", features.genotypes, "VCF/BCF, or a 23andMe/AncestryDNA file")
-        ->required()
         ->check(CLI::ExistingFile);
     commands.features->add_option(
         "--sample", features.sample, "VCF sample (default: the file's only sample)");
+    commands.features
+        ->add_option(
+            "--expression", features.expression, "expression profile (genes x samples, CSV/TSV, .gz or not)")
+        ->check(CLI::ExistingFile);
+    commands.features->add_option(
+        "--expression-sample", features.expressionSample, "the person's column (default: the only sample)");
     commands.features->add_option("--spec", features.spec, "genomic feature specification (JSON)")
         ->required()
         ->check(CLI::ExistingFile);

@@ -35,6 +35,8 @@ struct GenomicFeaturesArguments
 {
     std::string genotypes;
     std::string sample;
+    std::string expression;
+    std::string expressionSample;
     std::string spec;
     std::string definitions;
     std::string outsideCall;

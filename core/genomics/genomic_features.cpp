@@ -2,6 +2,7 @@
 #include "core/genomics/genomic_features.h"
 
 #include "core/genomics/consumer_genotype_file.h"
+#include "core/genomics/expression_matrix.h"
 #include "core/genomics/pgs_scoring_file.h"
 #include "core/genomics/pgx_matcher.h"
 #include "core/genomics/pgx_phenotype_feature.h"
@@ -57,6 +58,16 @@ bool isAlleleSpelling(const std::string &allele)
         if (base != 'A' && base != 'C' && base != 'G' && base != 'T' && base != 'N')
             return false;
     return !allele.empty();
+}
+
+std::string formatValue(double value)
+{
+    if (std::isnan(value))
+        return "missing";
+    std::ostringstream text;
+    text.precision(6);
+    text << value;
+    return text.str();
 }
 
 std::string describeCall(const std::vector<std::string> &alleles, bool phased)
@@ -188,6 +199,38 @@ Result<GenomicFeatureSpec> GenomicFeatureSpec::fromJson(
             spec.scores.push_back({ *name, path, optionalString(entry, "description") });
         }
 
+    if (const auto it = root.find("expression"); it != root.end()) {
+        const std::string where = source + ", expression";
+        if (!it->is_object())
+            return fail(ErrorCode::Malformed, "not an object", where);
+        if (const auto normalisation = it->find("normalisation"); normalisation != it->end()) {
+            auto settings
+                = ExpressionNormalisationSettings::fromJson(normalisation->dump(), where + ".normalisation");
+            if (!settings)
+                return std::unexpected(settings.error());
+            spec.expressionNormalisation = *settings;
+        }
+        auto probes = entryList(*it, "probes", where);
+        if (!probes)
+            return std::unexpected(probes.error());
+        if (*probes != nullptr)
+            for (std::size_t i = 0; i < (*probes)->size(); ++i) {
+                const Json &entry = (**probes)[i];
+                const std::string at = where + ".probes[" + std::to_string(i) + "]";
+                if (!entry.is_object())
+                    return fail(ErrorCode::Malformed, "not an object", at);
+                auto name = requiredString(entry, "name", at);
+                auto probe = requiredString(entry, "probe", at);
+                if (!name)
+                    return std::unexpected(name.error());
+                if (!probe)
+                    return std::unexpected(probe.error());
+                if (auto claimed = claimName(*name, at); !claimed)
+                    return std::unexpected(claimed.error());
+                spec.expression.push_back({ *name, *probe, optionalString(entry, "description") });
+            }
+    }
+
     if (names.empty())
         return fail(ErrorCode::Malformed, "the specification names no genomic feature", source);
     return spec;
@@ -225,6 +268,9 @@ std::vector<FeatureDefinition> GenomicFeatureSpec::definitions() const
         definitions.push_back({ feature.name, Modality::Genomics, "",
             feature.description.empty() ? "Polygenic score " + feature.scoringFile.filename().string()
                                         : feature.description });
+    for (const ExpressionFeature &feature : expression)
+        definitions.push_back({ feature.name, Modality::Genomics, "",
+            feature.description.empty() ? "Expression of " + feature.probe : feature.description });
     return definitions;
 }
 
@@ -330,6 +376,96 @@ GenomicFeatureValue pgxValue(const PgxFeature &feature, const PgxPhenotypeFeatur
     return result;
 }
 
+// What the normalisation did, for provenance: "clip 100..16000, log2(x + 0)".
+std::string describeNormalisation(const ExpressionNormalisationSettings &settings)
+{
+    std::string text;
+    auto add = [&text](const std::string &step) { text += (text.empty() ? "" : ", ") + step; };
+    if (settings.floor || settings.ceiling)
+        add("clip " + (settings.floor ? formatValue(*settings.floor) : std::string("-inf")) + ".."
+            + (settings.ceiling ? formatValue(*settings.ceiling) : std::string("inf")));
+    if (settings.variationFilter)
+        add("variation filter");
+    if (settings.logBase != ExpressionLogBase::None)
+        add(std::string(settings.logBase == ExpressionLogBase::Two ? "log2" : "log10") + "(x + "
+            + formatValue(settings.logOffset) + ")");
+    if (settings.quantileNormalise)
+        add("quantile");
+    if (settings.zScorePerProbe)
+        add("z-score");
+    return text.empty() ? "none" : text;
+}
+
+Result<std::vector<GenomicFeatureValue>> expressionValues(
+    const GenomicFeatureSpec &spec, const GenomicFeatureInputs &inputs)
+{
+    if (inputs.expression.empty())
+        return fail(ErrorCode::InvalidArgument, "expression features need an expression profile");
+    auto matrix = readExpressionMatrix(inputs.expression);
+    if (!matrix)
+        return std::unexpected(matrix.error());
+    const std::string source = matrix->sourceName();
+    std::size_t column = 0;
+    if (inputs.expressionSample.empty()) {
+        if (matrix->sampleCount() != 1)
+            return fail(ErrorCode::InvalidArgument,
+                "the matrix has " + std::to_string(matrix->sampleCount()) + " samples; name the one to read",
+                source);
+    } else {
+        const auto index = matrix->sampleIndex(inputs.expressionSample);
+        if (!index) // the requested id is an identifier: not repeated in the message
+            return fail(ErrorCode::NotFound, "the requested sample is not in the matrix", source);
+        column = *index;
+    }
+    const std::size_t columns[] = { column };
+    const ExpressionMatrix person = matrix->selectSamples(columns);
+
+    const ExpressionNormalisationSettings &settings = spec.expressionNormalisation;
+    const bool learnsFromCohort
+        = settings.variationFilter || settings.quantileNormalise || settings.zScorePerProbe;
+    std::optional<ExpressionNormaliser> normaliser;
+    if (inputs.fittedExpression != nullptr) {
+        if (!(inputs.fittedExpression->settings == settings))
+            return fail(ErrorCode::InvalidArgument,
+                "the fitted normalisation's settings differ from the specification's", source);
+        normaliser = ExpressionNormaliser::fromFitted(*inputs.fittedExpression);
+    } else if (learnsFromCohort) {
+        return fail(ErrorCode::InvalidArgument,
+            "the specification's expression normalisation (" + describeNormalisation(settings)
+                + ") learns from the training cohort; its fitted statistics come with a model bundle",
+            source);
+    } else {
+        auto fitted = ExpressionNormaliser::fit(person, settings); // per-sample steps only: nothing learnt
+        if (!fitted)
+            return std::unexpected(fitted.error());
+        normaliser = std::move(*fitted);
+    }
+    auto normalised = normaliser->apply(person);
+    if (!normalised)
+        return std::unexpected(normalised.error());
+
+    std::vector<GenomicFeatureValue> values;
+    for (const ExpressionFeature &feature : spec.expression) {
+        GenomicFeatureValue value;
+        value.name = feature.name;
+        value.provenance.source = source;
+        const auto raw = person.probeIndex(feature.probe);
+        if (!raw) {
+            value.provenance.location = "probe " + feature.probe + ": not in the matrix";
+            values.push_back(std::move(value));
+            continue;
+        }
+        const auto kept = normalised->probeIndex(feature.probe);
+        if (kept)
+            value.value = normalised->value(*kept, 0);
+        value.provenance.location = "probe " + feature.probe + ", sample column " + std::to_string(column + 1)
+            + ": measured " + formatValue(person.value(*raw, 0)) + ", normalised ("
+            + describeNormalisation(settings) + ") " + formatValue(value.value);
+        values.push_back(std::move(value));
+    }
+    return values;
+}
+
 } // namespace
 
 Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
@@ -365,6 +501,14 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
             if (variant.hasPosition())
                 positions.insert({ variant.chromosome, variant.position });
 
+    std::vector<GenomicFeatureValue> values;
+    const bool needsGenotypes = !spec.variants.empty() || !spec.pgx.empty() || !spec.scores.empty();
+    if (!needsGenotypes)
+        return spec.expression.empty() ? values : expressionValues(spec, inputs);
+    if (inputs.genotypes.empty())
+        return fail(
+            ErrorCode::InvalidArgument, "variant, pharmacogenomic and score features need a genotype file");
+
     // One read of the genotype file, keeping the wanted sites.
     std::optional<SampleGenotypes> genotypes;
     GenomeBuild build = GenomeBuild::Unknown;
@@ -393,7 +537,6 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
             return fail(ErrorCode::InvalidArgument,
                 buildConflict("the " + gene->gene + " allele definitions'", gene->build, build), fileName);
 
-    std::vector<GenomicFeatureValue> values;
     for (const VariantFeature &feature : spec.variants)
         values.push_back(variantDosage(feature, *genotypes, spec.absentSites));
 
@@ -434,6 +577,12 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
             + std::to_string(scored->matchedByStrandFlip) + " by strand flip, "
             + std::to_string(sample.variantsMissing) + " missing genotypes)";
         values.push_back(std::move(value));
+    }
+    if (!spec.expression.empty()) {
+        auto expression = expressionValues(spec, inputs);
+        if (!expression)
+            return std::unexpected(expression.error());
+        values.insert(values.end(), expression->begin(), expression->end());
     }
     return values;
 }

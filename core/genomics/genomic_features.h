@@ -11,13 +11,18 @@
 //    "variants": [{"name": "rs4244285_A", "chromosome": "10", "position": 94781859,
 //                  "allele": "A", "reference": "G", "description": "..."}],
 //    "pgx":      [{"name": "CYP2C19_phenotype", "gene": "CYP2C19"}],
-//    "scores":   [{"name": "height_prs", "file": "PGS001229_GRCh38.txt.gz"}]}
-// Relative score paths are resolved against the specification's folder.
+//    "scores":   [{"name": "height_prs", "file": "PGS001229_GRCh38.txt.gz"}],
+//    "expression": {"normalisation": {"floor": 100, "log": {"base": 2, "offset": 0}},
+//                   "probes": [{"name": "ABL1_1636_g_at", "probe": "1636_g_at"}]}}
+// Relative score paths are resolved against the specification's folder. Expression normalisation
+// steps that learn from a cohort (variation filter, quantile, z-score) need the statistics fitted on
+// the training samples, which a model bundle carries; without them only per-sample steps apply.
 #pragma once
 
 #include "core/error.h"
 #include "core/features/feature_schema.h"
 #include "core/features/feature_vector.h"
+#include "core/genomics/expression_normalisation.h"
 #include "core/genomics/genome_build.h"
 #include "core/genomics/pgx_definitions.h"
 #include "core/genomics/pgx_outside_call.h"
@@ -56,6 +61,13 @@ struct ScoreFeature
     std::string description;
 };
 
+struct ExpressionFeature
+{
+    std::string name;
+    std::string probe; // probe or gene id, as the matrix's first column spells it
+    std::string description;
+};
+
 struct GenomicFeatureSpec
 {
     GenomeBuild build = GenomeBuild::Unknown; // of the variant features' positions
@@ -63,6 +75,8 @@ struct GenomicFeatureSpec
     std::vector<VariantFeature> variants;
     std::vector<PgxFeature> pgx;
     std::vector<ScoreFeature> scores;
+    std::vector<ExpressionFeature> expression;
+    ExpressionNormalisationSettings expressionNormalisation;
 
     // Errors name `sourceName` and the entry ("variants[2].position: not a positive integer").
     [[nodiscard]] static Result<GenomicFeatureSpec> fromJson(
@@ -97,10 +111,16 @@ struct GenomicFeatureInputs
     const PgxDefinitionSet *pgxDefinitions = nullptr; // required when the specification has pgx entries
     std::vector<PgxOutsideCall> outsideCalls;
     std::string outsideCallsSource; // the outside-call file's name
+    // Expression profile (genes or probes x samples) and the person's column in it.
+    std::filesystem::path expression;
+    std::string expressionSample; // empty: the matrix's only sample
+    // The normalisation fitted on a training cohort, when the specification's steps need one.
+    const FittedExpressionNormalisation *fittedExpression = nullptr;
 };
 
 // Every feature of `spec` for one person, in specification order (the order of definitions()). The
-// genotype file is read once, keeping only the sites the features need. Refused: a genotype file
+// genotype file is read once, keeping only the sites the features need; it is not needed when the
+// specification has expression features only (and vice versa). Refused: a genotype file
 // whose stated build differs from the specification's, the PGx definitions' or a scoring file's; a
 // PGx feature without definitions or for a gene they do not define.
 [[nodiscard]] Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(

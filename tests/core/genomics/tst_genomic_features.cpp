@@ -305,6 +305,74 @@ private slots:
             refused.error().message().find("on GRCh38 but the genotypes are on GRCh37") != std::string::npos,
             refused.error().message().c_str());
     }
+
+    // A two-person matrix: person B's probes clipped to [100, 16000] and log2'd, by hand:
+    // P1 50 -> 100 -> log2 100 = 6.643856; P2 20000 -> 16000 -> 13.965784; P3 is absent.
+    void expressionFeaturesApplyPerSampleSteps()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path matrix = std::filesystem::path(dir.path().toStdString()) / "profile.csv";
+        writeFile(matrix, "probe,A,B\nP1,300,50\nP2,400,20000\n");
+        auto spec = GenomicFeatureSpec::fromJson(R"({"expression": {
+                "normalisation": {"floor": 100, "ceiling": 16000, "log": {"base": 2, "offset": 0}},
+                "probes": [{"name": "p1", "probe": "P1"}, {"name": "p2", "probe": "P2"}, {"name": "p3", "probe": "P3"}]}})",
+            "spec.json");
+        QVERIFY2(spec, spec ? "" : spec.error().message().c_str());
+        GenomicFeatureInputs inputs;
+        inputs.expression = matrix;
+        inputs.expressionSample = "B";
+        auto values = extractGenomicFeatures(*spec, inputs);
+        QVERIFY2(values, values ? "" : values.error().message().c_str());
+        QCOMPARE(values->size(), std::size_t(3));
+        QVERIFY(std::abs(values->at(0).value - std::log2(100.0)) < 1e-12);
+        QVERIFY(std::abs(values->at(1).value - std::log2(16000.0)) < 1e-12);
+        QVERIFY(std::isnan(values->at(2).value));
+        QCOMPARE(values->at(0).provenance.source, std::string("profile.csv"));
+        QVERIFY2(values->at(1).provenance.location
+                == "probe P2, sample column 2: measured 20000, normalised (clip 100..16000, log2(x + 0)) "
+                   "13.9658",
+            values->at(1).provenance.location.c_str());
+        QCOMPARE(values->at(2).provenance.location, std::string("probe P3: not in the matrix"));
+
+        // Two people and no sample named: refused, as is an unknown sample (without echoing it).
+        inputs.expressionSample.clear();
+        auto unnamed = extractGenomicFeatures(*spec, inputs);
+        QVERIFY(!unnamed);
+        inputs.expressionSample = "PERSON-X";
+        auto unknown = extractGenomicFeatures(*spec, inputs);
+        QVERIFY(!unknown);
+        QVERIFY(unknown.error().message().find("PERSON-X") == std::string::npos);
+    }
+
+    // A z-score needs the training cohort's mean and SD: without a fitted normalisation, refused.
+    void expressionZScoreNeedsFittedStatistics()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path matrix = std::filesystem::path(dir.path().toStdString()) / "profile.csv";
+        writeFile(matrix, "probe,A\nP1,300\n");
+        auto spec = GenomicFeatureSpec::fromJson(
+            R"({"expression": {"normalisation": {"z_score_per_probe": true}, "probes": [{"name": "p1", "probe": "P1"}]}})",
+            "spec.json");
+        QVERIFY2(spec, spec ? "" : spec.error().message().c_str());
+        GenomicFeatureInputs inputs;
+        inputs.expression = matrix;
+        auto refused = extractGenomicFeatures(*spec, inputs);
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().find("learns from the training cohort") != std::string::npos,
+            refused.error().message().c_str());
+
+        // With statistics fitted on a training cohort (mean 200, SD 100): (300 - 200) / 100 = 1.
+        FittedExpressionNormalisation fitted;
+        fitted.settings = spec->expressionNormalisation;
+        fitted.probeIds = { "P1" };
+        fitted.probeMean = { 200.0 };
+        fitted.probeStandardDeviation = { 100.0 };
+        fitted.trainingSamples = 3;
+        inputs.fittedExpression = &fitted;
+        auto values = extractGenomicFeatures(*spec, inputs);
+        QVERIFY2(values, values ? "" : values.error().message().c_str());
+        QCOMPARE(values->at(0).value, 1.0);
+    }
 };
 
 QTEST_APPLESS_MAIN(GenomicFeaturesTest)
