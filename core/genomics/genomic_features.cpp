@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace mosaic {
@@ -345,8 +346,14 @@ std::string buildConflict(std::string_view what, GenomeBuild theirs, GenomeBuild
         + " but the genotypes are on " + std::string(genomeBuildName(genotypes));
 }
 
-GenomicFeatureValue pgxValue(const PgxFeature &feature, const PgxPhenotypeFeature &pgx)
+// The evidence a clinician reads for a PGx call: the positions where the person carries a
+// non-reference allele (homozygous-reference positions only confirm the reference and are counted).
+GenomicFeatureValue pgxValue(
+    const PgxFeature &feature, const PgxPhenotypeFeature &pgx, const PgxGeneDefinition &gene)
 {
+    std::map<std::int64_t, std::string> references;
+    for (const PgxVariant &variant : gene.variants)
+        references.emplace(variant.position, variant.reference);
     GenomicFeatureValue result;
     result.name = feature.name;
     if (pgx.value)
@@ -358,9 +365,16 @@ GenomicFeatureValue pgxValue(const PgxFeature &feature, const PgxPhenotypeFeatur
         location += ", " + pgx.phenotype;
     location += ", definitions " + pgx.definitionsVersion;
     std::size_t missing = 0;
+    std::size_t reference = 0;
     for (const PgxFeatureEvidence &evidence : pgx.provenance) {
         if (evidence.missing) {
             ++missing;
+            continue;
+        }
+        if (const auto it = references.find(evidence.position); it != references.end()
+            && (evidence.genotype == it->second + "/" + it->second
+                || evidence.genotype == it->second + "|" + it->second)) {
+            ++reference;
             continue;
         }
         location += "; " + evidence.chromosome + ":" + std::to_string(evidence.position);
@@ -370,8 +384,10 @@ GenomicFeatureValue pgxValue(const PgxFeature &feature, const PgxPhenotypeFeatur
         for (const std::string &definition : evidence.alleleDefinitions)
             location += " [" + definition + "]";
     }
+    if (reference > 0)
+        location += "; " + std::to_string(reference) + " positions homozygous reference";
     if (missing > 0)
-        location += "; " + std::to_string(missing) + " positions missing";
+        location += "; " + std::to_string(missing) + (missing == 1 ? " position" : " positions") + " missing";
     result.provenance.location = std::move(location);
     return result;
 }
@@ -556,7 +572,8 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
                 return std::unexpected(matched.error());
             call = std::move(*matched);
         }
-        values.push_back(pgxValue(spec.pgx[i], pgxPhenotypeFeature(call, gene, genotypes->sourceName())));
+        values.push_back(
+            pgxValue(spec.pgx[i], pgxPhenotypeFeature(call, gene, genotypes->sourceName()), gene));
     }
 
     for (std::size_t i = 0; i < spec.scores.size(); ++i) {
