@@ -834,6 +834,31 @@ Result<std::optional<VcfRow>> VcfReader::next()
         return std::optional<VcfRow>(std::move(row));
     row.calls.resize(samples);
 
+    // htslib 1.16's bcf_get_format_values ends the process (exit(1)) when a field is stored untyped,
+    // as text, or as anything but integers or floats: a FORMAT column with an empty key before an
+    // undeclared GT does it (found by fuzz_vcf_reader; tests/fuzz/regressions/
+    // vcf_gt_untyped_after_empty_format_key.vcf), and so can a crafted BCF. The storage type is
+    // checked before htslib decodes the field.
+    for (const std::string_view key : { std::string_view("GT"), std::string_view("DS") }) {
+        const bool genotype = key == "GT";
+        if ((genotype && !fields.genotypes) || (!genotype && !fields.dosages))
+            continue;
+        const bcf_fmt_t *format = bcf_get_fmt(hdr, rec, key.data());
+        if (format == nullptr)
+            continue;
+        const bool integers
+            = format->type == BCF_BT_INT8 || format->type == BCF_BT_INT16 || format->type == BCF_BT_INT32;
+        if (!integers && (genotype || format->type != BCF_BT_FLOAT)) {
+            s.finished = true;
+            return fail(ErrorCode::Malformed,
+                "FORMAT/" + std::string(key) + " is stored as "
+                    + (format->type == BCF_BT_CHAR        ? "text"
+                            : format->type == BCF_BT_NULL ? "no type (null)"
+                                                          : "type " + std::to_string(format->type))
+                    + ", not as " + (genotype ? "allele numbers" : "numbers") + " (check its ##FORMAT line)",
+                s.variantLocation(row.variant));
+        }
+    }
     const int genotypeCount
         = fields.genotypes ? bcf_get_genotypes(hdr, rec, &s.genotypes, &s.genotypeCapacity) : -3;
     if (genotypeCount > 0) {

@@ -6,4 +6,4 @@ mosaic_add_test(tst_dicom_series_reader SOURCES core/imaging/tst_dicom_series_re
 find_package(DCMTK REQUIRED CONFIG)
 target_link_libraries(tst_dicom_series_reader PRIVATE DCMTK::dcmjpeg DCMTK::dcmdata DCMTK::ofstd)
 mosaic_add_test(tst_dicom_inspection SOURCES core/imaging/tst_dicom_inspection.cpp LIBRARIES mosaic_imaging)
-mosaic_add_test(tst_fuzz_regressions SOURCES core/imaging/tst_fuzz_regressions.cpp LIBRARIES mosaic_imaging)
+mosaic_add_test(tst_fuzz_regressions SOURCES core/imaging/tst_fuzz_regressions.cpp LIBRARIES mosaic_imaging mosaic_genomics)

@@ -3,9 +3,12 @@
 // tests/fuzz once crashed a reader, leaked or exhausted memory) through the readers those targets
 // drive, with the targets' limits: readDicomSeries on a one-file series (fuzz_dicom_series),
 // readRtStruct then rasterizeRoi of every ROI on the fuzz grid (fuzz_rtstruct), and inspectPath as
-// `mosaic-cli inspect` runs it. Each reader must return a value or an error whose message names the
+// `mosaic-cli inspect` runs it, and the VCF reader's full read, GT-only scan and inspection
+// (fuzz_vcf_reader). Each reader must return a value or an error whose message names the
 // file, and the reader of the target that found the input must refuse it by the check that now
 // catches it. Under the asan preset this also proves that no reproducer leaks.
+#include "core/genomics/variant_inspection.h"
+#include "core/genomics/vcf_reader.h"
 #include "core/imaging/dicom_inspection.h"
 #include "core/imaging/dicom_series_reader.h"
 #include "core/imaging/rtstruct_rasterizer.h"
@@ -13,6 +16,7 @@
 
 #include <QTest>
 
+#include <optional>
 #include <set>
 
 using namespace mosaic;
@@ -26,7 +30,7 @@ struct Reproducer
 {
     const char *row; // what the input shows
     const char *file; // in tests/fuzz/regressions
-    const char *reader; // the fuzz target's reader: "readDicomSeries" or "readRtStruct"
+    const char *reader; // the fuzz target's reader: "readDicomSeries", "readRtStruct" or "VcfReader"
     const char *refusal; // a phrase of that reader's refusal (the check that catches it now)
 };
 
@@ -46,6 +50,9 @@ const Reproducer kReproducers[] = {
     { "sequences nested 7000 deep (crafted, 140 KB): DCMTK's recursive parse overflowed the stack",
         "sequences_nested_7000_deep.dcm", "readRtStruct",
         "(0008,1115) at byte 2746: sequences are nested more than 128 deep" },
+    { "VCF whose FORMAT has an empty key before an undeclared GT: htslib stored GT untyped and exit(1)ed",
+        "vcf_gt_untyped_after_empty_format_key.vcf", "VcfReader",
+        "record 1 (:0): FORMAT/GT is stored as no type (null), not as allele numbers" },
 };
 
 // Empty when `error` is an acceptable refusal of the file `name`, else what is wrong with it.
@@ -143,6 +150,41 @@ void TestFuzzRegressions::replaysThroughTheReaders()
     } else {
         const QString problem = problemWith(rtStruct.error(), name, expected("readRtStruct"));
         QVERIFY2(problem.isEmpty(), qPrintable("readRtStruct returned " + problem));
+    }
+
+    // fuzz_vcf_reader: every column parsed (what the target found), the GT-only scan, inspection.
+    VcfLimits vcfLimits;
+    vcfLimits.maxSamples = 4096;
+    vcfLimits.maxAllelesPerRecord = 64;
+    vcfLimits.maxRecordBytes = 1u << 20;
+    for (const bool wholeRecord : { true, false }) {
+        VcfReadOptions options;
+        options.limits = vcfLimits;
+        options.fields
+            = VcfFields { .genotypes = true, .dosages = wholeRecord, .checkWholeRecord = wholeRecord };
+        auto vcf = VcfReader::open(path, options);
+        std::optional<Error> error;
+        if (!vcf)
+            error = vcf.error();
+        while (vcf && !error) {
+            auto row = vcf->next();
+            if (!row)
+                error = row.error();
+            else if (!*row)
+                break;
+        }
+        const std::string vcfRefusal = wholeRecord ? expected("VcfReader") : std::string();
+        if (!error) {
+            QVERIFY2(vcfRefusal.empty(), "VcfReader read a file it must refuse");
+        } else {
+            const QString problem = problemWith(*error, name, vcfRefusal);
+            QVERIFY2(problem.isEmpty(), qPrintable("VcfReader returned " + problem));
+        }
+    }
+    const auto variants = inspectVariantFile(path, vcfLimits);
+    if (!variants) {
+        const QString problem = problemWith(variants.error(), name, {});
+        QVERIFY2(problem.isEmpty(), qPrintable("inspectVariantFile returned " + problem));
     }
 
     // mosaic-cli inspect.
