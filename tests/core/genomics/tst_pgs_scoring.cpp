@@ -86,6 +86,7 @@ private slots:
     void inspectsAScoringFile();
     void pgs001229OverTiny1000GMatches986With3Flips();
     void pgs001229EqualsPlink2ScoreForEverySample();
+    void dosageScoreAgreesWithPlink2DosageDs();
     void handComputedScoreOverASmallVcf();
     void dosageFromDsAndSkippedAmbiguous();
     void oneConsumerSampleUsesTheSameRules();
@@ -519,6 +520,104 @@ void TstPgsScoring::pgs001229EqualsPlink2ScoreForEverySample()
     }
     QCOMPARE(sample, std::size_t { 3202 });
     qInfo("largest |Mosaic - plink2| over 3202 samples: %.3g", largest);
+}
+
+// The DS path against plink2's `--vcf ... dosage=DS`, on the 1000 Genomes chr22 subset (5 samples,
+// 10,376 records, DS on every call). The score is built from the file's own records: effect allele ALT
+// on even records and REF on odd ones (so 2 - DS is exercised), weights (i mod 41 - 20) / 400. plink2
+// stores a dosage in 1/16384 steps, so a DS that is not a multiple of 1/16384 may move by up to
+// 1/32768: the tolerance for each sample is that times the sum of |weight| over its such calls, plus
+// 1e-6 (weights are again split in two columns for plink2's six printed digits).
+void TstPgsScoring::dosageScoreAgreesWithPlink2DosageDs()
+{
+    const QString plink2 = QStandardPaths::findExecutable(QStringLiteral("plink2"));
+    if (plink2.isEmpty())
+        QSKIP("plink2 is not installed: the independent truth for the dosage score is missing");
+    const std::filesystem::path chr22
+        = std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g/chr22.vcf.gz";
+    auto reader = VcfReader::open(chr22);
+    QVERIFY(reader.has_value());
+    std::vector<std::string> rows;
+    std::vector<double> tolerance(reader->sampleCount(), 1e-6);
+    std::size_t record = 0;
+    while (true) {
+        auto row = reader->next();
+        QVERIFY(row.has_value());
+        if (!*row)
+            break;
+        const VariantRecord &v = (*row)->variant;
+        QCOMPARE(v.alternates.size(), std::size_t { 1 });
+        const double weight = static_cast<double>(static_cast<int>(record % 41) - 20) / 400.0;
+        const bool effectIsAlt = record % 2 == 0;
+        char text[64];
+        std::snprintf(text, sizeof text, "%.4f", weight);
+        rows.push_back(v.chromosome + "\t" + std::to_string(v.position) + "\t"
+            + (effectIsAlt ? v.alternates[0] : v.reference) + "\t"
+            + (effectIsAlt ? v.reference : v.alternates[0]) + "\t" + text);
+        for (std::size_t i = 0; i < tolerance.size(); ++i) {
+            const auto &dosage = (*row)->calls[i].dosage;
+            QVERIFY(dosage.has_value());
+            const double steps = *dosage * 16384.0;
+            if (steps != std::round(steps))
+                tolerance[i] += std::abs(weight) / 32768.0;
+        }
+        ++record;
+    }
+    QCOMPARE(record, std::size_t { 10376 });
+    const auto score = parsePgsScoringText(scoringText(kColumns, rows), "chr22_score.txt");
+    QVERIFY2(score.has_value(), score ? "" : score.error().message().c_str());
+    const auto result = scoreVcf(*score, chr22);
+    QVERIFY2(result.has_value(), result ? "" : result.error().message().c_str());
+    QCOMPARE(result->variantsMatched, std::size_t { 10376 });
+    for (const SampleScore &s : result->samples)
+        QCOMPARE(s.variantsFromDosage, std::size_t { 10376 });
+
+    QTemporaryDir dir;
+    const std::filesystem::path folder(dir.path().toStdString());
+    std::filesystem::copy_file(chr22, folder / "chr22.vcf.gz");
+    std::string plinkScore = "ID\tA1\tROUNDED\tREMAINDER\n";
+    for (const MatchedScoreVariant &m : result->matched) {
+        const double weight = score->variants[m.variantIndex].weight;
+        char rounded[64];
+        char remainder[64];
+        std::snprintf(rounded, sizeof rounded, "%.3f", weight);
+        std::snprintf(remainder, sizeof remainder, "%.17g", weight - std::stod(rounded));
+        plinkScore += m.chromosome + ":" + std::to_string(m.position) + ":" + m.reference + ":"
+            + m.alternates[0] + "\t" + m.effectAllele + "\t" + rounded + "\t" + remainder + "\n";
+    }
+    writeFile(folder / "matched.tsv", plinkScore);
+    QProcess process;
+    process.setWorkingDirectory(dir.path());
+    process.start(plink2,
+        { "--vcf", "chr22.vcf.gz", "dosage=DS", "--set-all-var-ids", "@:#:$r:$a", "--new-id-max-allele-len",
+            "4000", "--score", "matched.tsv", "1", "2", "header-read", "no-mean-imputation",
+            "cols=+scoresums", "--score-col-nums", "3-4", "--threads", "1", "--memory", "1024", "--out",
+            "plink" });
+    QVERIFY(process.waitForFinished(300000));
+    QVERIFY2(process.exitCode() == 0, process.readAllStandardOutput().constData());
+
+    std::ifstream in(folder / "plink.sscore");
+    std::string line;
+    std::getline(in, line);
+    const std::vector<std::string> header = split(line, '\t');
+    const auto column = [&](const std::string &name) {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const std::size_t roundedColumn = column("ROUNDED_SUM");
+    const std::size_t remainderColumn = column("REMAINDER_SUM");
+    QVERIFY2(roundedColumn < header.size() && remainderColumn < header.size(), line.c_str());
+    std::size_t sample = 0;
+    while (std::getline(in, line)) {
+        const std::vector<std::string> fields = split(line, '\t');
+        QVERIFY(sample < result->samples.size());
+        const double expected = std::stod(fields[roundedColumn]) + std::stod(fields[remainderColumn]);
+        const double difference = std::abs(result->samples[sample].score - expected);
+        qInfo("sample %zu: Mosaic %.9f, plink2 %.9f, difference %.2g, tolerance %.2g", sample + 1,
+            result->samples[sample].score, expected, difference, tolerance[sample]);
+        QVERIFY(difference <= tolerance[sample]);
+        ++sample;
+    }
+    QCOMPARE(sample, std::size_t { 5 });
 }
 
 void TstPgsScoring::handComputedScoreOverASmallVcf()
