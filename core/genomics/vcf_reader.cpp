@@ -375,8 +375,8 @@ struct VcfReader::State
     std::string lastChromosomeText;
     bool lastChromosomeMatches = false;
 
-    int32_t *genotypes = nullptr;
-    int genotypeCapacity = 0;
+    int genotypeId = -1; // header ids of GT and DS, -1 until the header has them
+    int dosageId = -1;
     float *dosages = nullptr;
     int dosageCapacity = 0;
 
@@ -385,9 +385,24 @@ struct VcfReader::State
     State &operator=(const State &) = delete;
     ~State()
     {
-        std::free(genotypes);
         std::free(dosages);
         ks_free(&line);
+    }
+
+    // The record's FORMAT field `key`, or nullptr when the record or the header lacks it (as
+    // bcf_get_format_values' -1 and -3). An id missing at first is looked up again: htslib adds the
+    // keys of an undeclared FORMAT field to the header when it meets them.
+    const bcf_fmt_t *formatField(bcf1_t *rec, const char *key, int &id)
+    {
+        const bcf_hdr_t *hdr = header.get();
+        if (id < 0)
+            id = bcf_hdr_id2int(hdr, BCF_DT_ID, key);
+        if (id < 0 || !bcf_hdr_idinfo_exists(hdr, BCF_HL_FMT, id))
+            return nullptr;
+        if ((rec->unpacked & BCF_UN_FMT) == 0 && bcf_unpack(rec, BCF_UN_FMT) < 0)
+            return nullptr;
+        const bcf_fmt_t *field = bcf_get_fmt_id(rec, id);
+        return field != nullptr && field->p != nullptr ? field : nullptr;
     }
 
     bool hasRegion() const { return options.region.has_value(); }
@@ -834,55 +849,73 @@ Result<std::optional<VcfRow>> VcfReader::next()
         return std::optional<VcfRow>(std::move(row));
     row.calls.resize(samples);
 
-    // htslib 1.16's bcf_get_format_values ends the process (exit(1)) when a field is stored untyped,
-    // as text, or as anything but integers or floats: a FORMAT column with an empty key before an
-    // undeclared GT does it (found by fuzz_vcf_reader; tests/fuzz/regressions/
-    // vcf_gt_untyped_after_empty_format_key.vcf), and so can a crafted BCF. The storage type is
-    // checked before htslib decodes the field.
-    for (const std::string_view key : { std::string_view("GT"), std::string_view("DS") }) {
-        const bool genotype = key == "GT";
-        if ((genotype && !fields.genotypes) || (!genotype && !fields.dosages))
+    // GT and DS are found by their header ids (looked up once, not hashed per record) and their
+    // storage type is checked before anything decodes them: htslib 1.16's bcf_get_format_values ends
+    // the process (exit(1)) on a field stored untyped, as text, or as anything but integers or
+    // floats. A FORMAT column with an empty key before an undeclared GT does it (found by
+    // fuzz_vcf_reader; tests/fuzz/regressions/vcf_gt_untyped_after_empty_format_key.vcf), and so
+    // can a crafted BCF.
+    const bcf_fmt_t *genotypeField = fields.genotypes ? s.formatField(rec, "GT", s.genotypeId) : nullptr;
+    const bcf_fmt_t *dosageField = fields.dosages ? s.formatField(rec, "DS", s.dosageId) : nullptr;
+    for (const bcf_fmt_t *field : { genotypeField, dosageField }) {
+        if (field == nullptr)
             continue;
-        const bcf_fmt_t *format = bcf_get_fmt(hdr, rec, key.data());
-        if (format == nullptr)
-            continue;
+        const bool genotype = field == genotypeField;
         const bool integers
-            = format->type == BCF_BT_INT8 || format->type == BCF_BT_INT16 || format->type == BCF_BT_INT32;
-        if (!integers && (genotype || format->type != BCF_BT_FLOAT)) {
+            = field->type == BCF_BT_INT8 || field->type == BCF_BT_INT16 || field->type == BCF_BT_INT32;
+        if (!integers && (genotype || field->type != BCF_BT_FLOAT)) {
             s.finished = true;
             return fail(ErrorCode::Malformed,
-                "FORMAT/" + std::string(key) + " is stored as "
-                    + (format->type == BCF_BT_CHAR        ? "text"
-                            : format->type == BCF_BT_NULL ? "no type (null)"
-                                                          : "type " + std::to_string(format->type))
+                std::string("FORMAT/") + (genotype ? "GT" : "DS") + " is stored as "
+                    + (field->type == BCF_BT_CHAR        ? "text"
+                            : field->type == BCF_BT_NULL ? "no type (null)"
+                                                         : "type " + std::to_string(field->type))
                     + ", not as " + (genotype ? "allele numbers" : "numbers") + " (check its ##FORMAT line)",
                 s.variantLocation(row.variant));
         }
     }
-    const int genotypeCount
-        = fields.genotypes ? bcf_get_genotypes(hdr, rec, &s.genotypes, &s.genotypeCapacity) : -3;
-    if (genotypeCount > 0) {
-        if (genotypeCount % static_cast<int>(samples) != 0) {
-            s.finished = true;
-            return fail(ErrorCode::Malformed, "the genotype count does not divide among the samples",
-                s.variantLocation(row.variant));
-        }
-        const std::size_t ploidy = static_cast<std::size_t>(genotypeCount) / samples;
+    if ((genotypeField != nullptr || dosageField != nullptr) && rec->n_sample != samples) {
+        s.finished = true;
+        return fail(ErrorCode::Malformed,
+            "the record has " + std::to_string(rec->n_sample) + " samples where the header has "
+                + std::to_string(samples),
+            s.variantLocation(row.variant));
+    }
+    // GT decoded in place, as bcf_get_genotypes would decode it (each stored value widened to 32
+    // bits, with the narrower types' missing and end-of-vector markers mapped to the 32-bit ones),
+    // without its per-record tag lookup and copy.
+    if (genotypeField != nullptr && genotypeField->n > 0) {
+        const auto ploidy = static_cast<std::size_t>(genotypeField->n);
         for (std::size_t sample = 0; sample < samples; ++sample) {
             GenotypeCall &call = row.calls[sample];
-            const int32_t *values = s.genotypes + sample * ploidy;
+            const uint8_t *stored = genotypeField->p + sample * static_cast<std::size_t>(genotypeField->size);
             bool allPhased = true;
             call.alleles.reserve(ploidy);
             for (std::size_t k = 0; k < ploidy; ++k) {
-                if (values[k] == bcf_int32_vector_end)
+                int32_t value = 0;
+                if (genotypeField->type == BCF_BT_INT8) {
+                    const auto raw = static_cast<int8_t>(stored[k]);
+                    value = raw == bcf_int8_vector_end ? bcf_int32_vector_end
+                        : raw == bcf_int8_missing      ? bcf_int32_missing
+                                                       : raw;
+                } else if (genotypeField->type == BCF_BT_INT16) {
+                    int16_t raw = 0;
+                    std::memcpy(&raw, stored + 2 * k, sizeof raw);
+                    value = raw == bcf_int16_vector_end ? bcf_int32_vector_end
+                        : raw == bcf_int16_missing      ? bcf_int32_missing
+                                                        : raw;
+                } else {
+                    std::memcpy(&value, stored + 4 * k, sizeof value);
+                }
+                if (value == bcf_int32_vector_end)
                     break;
-                if (k > 0 && !bcf_gt_is_phased(values[k]))
+                if (k > 0 && !bcf_gt_is_phased(value))
                     allPhased = false;
-                if (bcf_gt_is_missing(values[k])) {
+                if (bcf_gt_is_missing(value)) {
                     call.alleles.push_back(-1);
                     continue;
                 }
-                const int allele = bcf_gt_allele(values[k]);
+                const int allele = bcf_gt_allele(value);
                 if (allele < 0 || static_cast<unsigned>(allele) >= rec->n_allele) {
                     s.finished = true;
                     return fail(ErrorCode::Malformed,
@@ -894,15 +927,11 @@ Result<std::optional<VcfRow>> VcfReader::next()
             }
             call.phased = call.alleles.size() > 1 && allPhased;
         }
-    } else if (genotypeCount < -1 && genotypeCount != -3) {
-        // -1: no GT in the header; -3: GT absent from this record. Anything else is damage.
-        s.finished = true;
-        return fail(ErrorCode::Malformed,
-            "the GT field could not be decoded (htslib code " + std::to_string(genotypeCount) + ")",
-            s.variantLocation(row.variant));
     }
 
     if (!fields.dosages)
+        return std::optional<VcfRow>(std::move(row));
+    if (dosageField == nullptr)
         return std::optional<VcfRow>(std::move(row));
     const int dosageCount = bcf_get_format_float(hdr, rec, "DS", &s.dosages, &s.dosageCapacity);
     if (dosageCount > 0 && dosageCount % static_cast<int>(samples) == 0) {
