@@ -24,9 +24,10 @@
 // - The build is what the header says ("build 36/37/38", "GRCh37/38"); Unknown when it says nothing
 //   or more than one. Build 36 is Unknown too, with a warning: Mosaic matches GRCh37 and GRCh38 only.
 // - Duplicates are kept, not dropped: real 23andMe files list some positions twice (an rsid probe and
-//   an internal-id probe). SampleGenotypes::at returns every row, byId the first row of an id. The
-//   counts say how many positions and ids repeat and how many repeated positions disagree, and a
-//   warning says so.
+//   an internal-id probe). SampleGenotypes::at returns every row, byId the first row of an id, and
+//   lookup the first row at the position with a call (rows are probes, never merged). The counts
+//   say how many positions and ids repeat and how many repeated positions disagree, and a warning
+//   says so.
 // - A half-called AncestryDNA pair (one allele 0) keeps its called copy and an empty missing copy,
 //   and is counted and warned about. A single letter on an autosome and an indel code mixed with a
 //   base are refused (see readConsumerGenotypeFile).

@@ -130,6 +130,17 @@ std::optional<SampleGenotypes::Lookup> SampleGenotypes::lookup(
     if (records.size() == 1)
         return Lookup { first.alleles, first.phased, true, first.dosage };
 
+    // Rows without a reference come from a consumer file: several rows at one position are
+    // separate probes of the same site (an rsid probe and an internal-id probe), not parts of one
+    // call, so nothing is merged and a probe that failed does not hide one that called.
+    if (std::all_of(records.begin(), records.end(),
+            [](const SiteGenotype *record) { return record->reference.empty(); })) {
+        const auto called = std::find_if(
+            records.begin(), records.end(), [](const SiteGenotype *record) { return !record->isNoCall(); });
+        const SiteGenotype &chosen = called == records.end() ? first : **called;
+        return Lookup { chosen.alleles, chosen.phased, true, chosen.dosage };
+    }
+
     // A multi-allelic site split over several records: each record calls its own alternate against
     // the reference. Merge when the non-reference copies fit the ploidy of the first record.
     std::vector<std::string> alternates;

@@ -75,7 +75,9 @@ public:
     // The alleles at a position under `rule`: the listed call when the file lists the site; when it
     // does not, two copies of `reference` under HomozygousReference and std::nullopt under Missing.
     // Several records at one position are merged into one call when each copy is called in one
-    // record only (a split multi-allelic site); otherwise the first record's call is used.
+    // record only (a split multi-allelic site); otherwise the first record's call is used. Rows
+    // without a reference (consumer files, where repeated rows are separate probes of one site) are
+    // never merged: the first row with a call answers.
     struct Lookup
     {
         std::vector<std::string> alleles; // "" = missing copy

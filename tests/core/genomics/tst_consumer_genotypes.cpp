@@ -440,6 +440,16 @@ void TstConsumerGenotypes::keepsAndCountsDuplicates()
                                     "every row",
             "1 ids are listed more than once; a lookup by id returns the first row" }));
     QCOMPARE(read->genotypes.at({ "1", 200 }).size(), std::size_t { 2 });
+    // Repeated rows are separate probes: never merged; the first row with a call answers.
+    const auto failedThenCalled = read->genotypes.lookup({ "1", 300 }, "", AbsentSiteRule::Missing);
+    QVERIFY(failedThenCalled.has_value() && failedThenCalled->listed);
+    QCOMPARE(failedThenCalled->alleles, (std::vector<std::string> { "C", "C" }));
+    const auto disagreeing = read->genotypes.lookup({ "1", 200 }, "", AbsentSiteRule::Missing);
+    QVERIFY(disagreeing.has_value());
+    QCOMPARE(disagreeing->alleles, (std::vector<std::string> { "A", "A" }));
+    const auto agreeing = read->genotypes.lookup({ "1", 100 }, "", AbsentSiteRule::Missing);
+    QVERIFY(agreeing.has_value());
+    QCOMPARE(agreeing->alleles, (std::vector<std::string> { "A", "G" }));
     QCOMPARE(read->genotypes.byId("rs10")->line, std::size_t { 3 });
 }
 
