@@ -291,6 +291,11 @@ void TstVcfReader::refusesNonVariantAndDamagedFiles_data()
     QTest::newRow("CRAM alignments are not variant data")
         << "reads.cram" << (QByteArray("CRAM\3\1", 6) + QByteArray(20, 'x') + QByteArray(64, '\0'))
         << int(ErrorCode::Unsupported);
+    QTest::newRow("a name holding htslib's ##idx## delimiter cannot choose an index")
+        << "calls.vcf##idx##calls.vcf.tbi"
+        << QByteArray("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n22\t1\t.\tA\tC\t."
+                      "\t.\t.\n")
+        << int(ErrorCode::Unsupported);
     QTest::newRow("an empty file is not variant data")
         << "empty.vcf" << QByteArray() << int(ErrorCode::Unsupported);
     const std::string whole = readBytes(chr22());
