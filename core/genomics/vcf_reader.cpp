@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/vcf_reader.h"
 
+#include <htslib/bgzf.h>
 #include <htslib/hfile.h>
 #include <htslib/hts.h>
 #include <htslib/kseq.h>
@@ -326,6 +327,41 @@ std::string diagnoseHeader(const std::filesystem::path &path, bool bcf)
     return reason;
 }
 
+// The header's size, measured before htslib reads it (htslib reads a VCF header whole, and allocates
+// a BCF header's stated length): the stated length of a BCF, or the bytes of a VCF's leading '#'
+// lines, counted until they pass `limit`. nullopt when the file cannot be read that far (htslib's
+// own header read then reports the damage).
+std::optional<std::size_t> headerBytes(const std::filesystem::path &path, bool bcf, std::size_t limit)
+{
+    if (bcf) {
+        BGZF *file = bgzf_open(path.string().c_str(), "r");
+        if (file == nullptr)
+            return std::nullopt;
+        unsigned char start[9] = {};
+        const ssize_t got = bgzf_read(file, start, sizeof start);
+        bgzf_close(file);
+        if (got != static_cast<ssize_t>(sizeof start))
+            return std::nullopt;
+        // "BCF", major, minor, then the header text's length, little-endian (BCF 2.2, section 6.2).
+        return static_cast<std::size_t>(start[5]) | static_cast<std::size_t>(start[6]) << 8
+            | static_cast<std::size_t>(start[7]) << 16 | static_cast<std::size_t>(start[8]) << 24;
+    }
+    std::unique_ptr<htsFile, HtsFileCloser> file(hts_open(path.string().c_str(), "r"));
+    if (!file)
+        return std::nullopt;
+    kstring_t line = KS_INITIALIZE;
+    std::size_t bytes = 0;
+    while (bytes <= limit && hts_getline(file.get(), KS_SEP_LINE, &line) >= 0) {
+        if (line.l == 0 || line.s[0] != '#')
+            break;
+        bytes += line.l + 1;
+        if (line.l >= 6 && std::memcmp(line.s, "#CHROM", 6) == 0)
+            break;
+    }
+    ks_free(&line);
+    return bytes;
+}
+
 } // namespace
 
 std::string normaliseChromosome(std::string_view name)
@@ -558,6 +594,13 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfRe
     else if (format->compression != no_compression)
         state->compression = "gzip (not bgzip)";
 
+    if (const auto bytes = headerBytes(path, state->bcf, limits.maxHeaderBytes);
+        bytes && *bytes > limits.maxHeaderBytes)
+        return fail(ErrorCode::LimitExceeded,
+            "the header " + std::string(state->bcf ? "states " : "has more than ")
+                + std::to_string(state->bcf ? *bytes : limits.maxHeaderBytes)
+                + " bytes, more than the limit of " + std::to_string(limits.maxHeaderBytes),
+            name + ", header");
     state->header.reset(bcf_hdr_read(state->file.get()));
     if (!state->header)
         return fail(ErrorCode::Malformed, diagnoseHeader(path, state->bcf), name + ", header");

@@ -26,6 +26,9 @@ struct VcfLimits
     std::size_t maxSamples = 1'000'000;
     std::size_t maxAllelesPerRecord = 256; // reference plus alternates
     std::size_t maxRecordBytes = 256u * 1024u * 1024u; // htslib's decoded record, all samples
+    // The header text (all ## lines and #CHROM), checked before htslib reads it: htslib keeps the
+    // whole header in memory, and a BCF states its length, which htslib allocates as stated.
+    std::size_t maxHeaderBytes = 64u * 1024u * 1024u;
 };
 
 struct VariantRecord

@@ -112,6 +112,8 @@ private slots:
     void refusesNonVariantAndDamagedFiles_data();
     void refusesNonVariantAndDamagedFiles();
     void normalisesChromosomeNames();
+    void refusesAHeaderOverTheLimit_data();
+    void refusesAHeaderOverTheLimit();
     void fieldSubsetsAgreeWithBcftools_data();
     void fieldSubsetsAgreeWithBcftools();
     void genotypeScanMatchesFullReadOnEdgeCases_data();
@@ -349,6 +351,53 @@ void TstVcfReader::refusesNonVariantAndDamagedFiles()
                 error.message().c_str());
     if (code == int(ErrorCode::LimitExceeded))
         QVERIFY2(error.message().find("record 2") != std::string::npos, error.message().c_str());
+}
+
+void TstVcfReader::refusesAHeaderOverTheLimit_data()
+{
+    QTest::addColumn<bool>("bcf");
+    QTest::newRow("VCF text: 200 header lines of 60 bytes against a 4 KiB limit") << false;
+    QTest::newRow("BCF: the header length it states, 12 KB, against a 4 KiB limit") << true;
+}
+
+// 200 distinct ##note lines of 60 bytes make a 12 KB header; with a 4 KiB limit it is refused before
+// htslib reads it, and with the default limit the file loads.
+void TstVcfReader::refusesAHeaderOverTheLimit()
+{
+    QFETCH(bool, bcf);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path root = dir.path().toStdString();
+    std::string text = "##fileformat=VCFv4.2\n";
+    for (int i = 0; i < 200; ++i)
+        text += "##note" + std::to_string(1000 + i) + "=" + std::string(49, 'x')
+            + "\n"; // distinct: htslib drops repeats
+    text += "##contig=<ID=22>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n22\t1\t.\tA\tC\t.\t.\t.\n";
+    std::filesystem::path path = root / "long_header.vcf";
+    writeFile(path, text);
+    if (bcf) {
+        const QString bcftools = bcftoolsPath();
+        if (bcftools.isEmpty())
+            QSKIP("bcftools is not installed: cannot write the BCF");
+        const std::filesystem::path converted = root / "long_header.bcf";
+        QProcess view;
+        view.start(bcftools,
+            { QStringLiteral("view"), QStringLiteral("-Ob"), QStringLiteral("-o"),
+                QString::fromStdString(converted.string()), QString::fromStdString(path.string()) });
+        QVERIFY(view.waitForFinished(60000));
+        QCOMPARE(view.exitCode(), 0);
+        path = converted;
+    }
+    VcfLimits limits;
+    limits.maxHeaderBytes = 4096;
+    auto refused = VcfReader::open(path, limits);
+    QVERIFY(!refused.has_value());
+    QCOMPARE(int(refused.error().code), int(ErrorCode::LimitExceeded));
+    QVERIFY2(refused.error().message().starts_with(path.filename().string() + ", header: the header"),
+        refused.error().message().c_str());
+    QVERIFY2(refused.error().message().find("limit of 4096") != std::string::npos,
+        refused.error().message().c_str());
+    QCOMPARE(readAll(path).size(), std::size_t { 1 });
 }
 
 void TstVcfReader::normalisesChromosomeNames()
