@@ -237,6 +237,7 @@ Result<PolygenicScoreResult> scoreVcfOver(const PgsScoringFile &score, const std
     read.fields.genotypes = true;
     read.fields.dosages = options.useDosage;
     read.fields.checkWholeRecord = options.checkWholeRecord;
+    read.decompressionThreads = 1; // a whole-genome scan: inflate on a second core while this one parses
     auto reader = VcfReader::open(vcf, read);
     if (!reader)
         return std::unexpected(reader.error());
@@ -260,18 +261,18 @@ Result<PolygenicScoreResult> scoreVcfOver(const PgsScoringFile &score, const std
     result.matched.reserve(score.variants.size() - score.variantsWithoutPosition);
     std::vector<char> state(score.variants.size(), 0);
     std::vector<std::string_view> alleles;
+    VcfRow row;
     std::size_t record = 0;
     while (true) {
         if ((record & 4095u) == 0 && options.stop.stop_requested())
             return fail(
                 ErrorCode::Cancelled, "scoring was cancelled", name + ", record " + std::to_string(record));
-        auto next = reader->next();
-        if (!next)
-            return std::unexpected(next.error());
-        if (!*next)
+        auto got = reader->next(row); // reuses the row's per-sample storage
+        if (!got)
+            return std::unexpected(got.error());
+        if (!*got)
             break;
         ++record;
-        const VcfRow &row = **next;
         const auto candidates = index.at(row.variant.chromosome, row.variant.position);
         if (candidates.empty())
             continue;

@@ -43,7 +43,10 @@ SampleGenotypes::SampleGenotypes(std::string sourceName, std::vector<SiteGenotyp
 Result<SampleGenotypes> SampleGenotypes::fromVcf(const std::filesystem::path &path, const std::string &sample,
     const std::set<GenomicPosition> &positions, const VcfLimits &limits)
 {
-    auto reader = VcfReader::open(path, limits);
+    VcfReadOptions options;
+    options.limits = limits;
+    options.decompressionThreads = 1; // a whole genome is inflated on a second core while this one parses
+    auto reader = VcfReader::open(path, options);
     if (!reader)
         return std::unexpected(reader.error());
     const std::string name = path.filename().string();
@@ -62,18 +65,19 @@ Result<SampleGenotypes> SampleGenotypes::fromVcf(const std::filesystem::path &pa
 
     std::vector<SiteGenotype> sites;
     std::size_t recordNumber = 0;
+    VcfRow row; // reused: a whole-genome scan keeps a few sites and allocates per record no more
     for (;;) {
-        auto row = reader->next();
-        if (!row)
-            return std::unexpected(row.error());
-        if (!*row)
+        auto read = reader->next(row);
+        if (!read)
+            return std::unexpected(read.error());
+        if (!*read)
             break;
         ++recordNumber;
-        VariantRecord &variant = (*row)->variant;
+        VariantRecord &variant = row.variant;
         if (!positions.empty()
             && !positions.contains(GenomicPosition { variant.chromosome, variant.position }))
             continue;
-        const GenotypeCall &call = (*row)->calls.at(column);
+        const GenotypeCall &call = row.calls.at(column);
         SiteGenotype site;
         site.chromosome = std::move(variant.chromosome);
         site.position = variant.position;

@@ -593,6 +593,10 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfRe
         state->compression = "bgzip";
     else if (format->compression != no_compression)
         state->compression = "gzip (not bgzip)";
+    // BGZF blocks inflate independently, so htslib can decompress ahead on its own threads while this
+    // one parses. Not for region queries (the iterator seeks) or plain text.
+    if (options.decompressionThreads > 0 && state->bgzipped && !options.region)
+        hts_set_threads(state->file.get(), options.decompressionThreads);
 
     if (const auto bytes = headerBytes(path, state->bcf, limits.maxHeaderBytes);
         bytes && *bytes > limits.maxHeaderBytes)
@@ -760,7 +764,7 @@ std::size_t VcfReader::recordsWithUndeclaredTag() const
     return state_->undeclaredTagRecords;
 }
 
-Result<std::optional<VcfRow>> VcfReader::next()
+Result<bool> VcfReader::next(VcfRow &row)
 {
     State &s = *state_;
     bcf1_t *rec = s.record.get();
@@ -771,7 +775,7 @@ Result<std::optional<VcfRow>> VcfReader::next()
     // Reads records until one is in the region (every record is, without a region).
     while (true) {
         if (s.finished)
-            return std::optional<VcfRow> {};
+            return false;
         ++s.recordNumber;
         int status = 0;
         if (s.bcf) {
@@ -817,7 +821,7 @@ Result<std::optional<VcfRow>> VcfReader::next()
         }
         if (status == -1) {
             s.finished = true;
-            return std::optional<VcfRow> {};
+            return false;
         }
         if (status < -1) {
             s.finished = true;
@@ -864,7 +868,8 @@ Result<std::optional<VcfRow>> VcfReader::next()
         break;
     }
 
-    VcfRow row;
+    // The row's storage is reused: its strings and per-sample vectors keep their capacity, so a scan
+    // of many samples does not allocate per sample and record.
     const char *contig = bcf_seqname(hdr, rec);
     if (contig == nullptr) {
         s.finished = true;
@@ -883,14 +888,21 @@ Result<std::optional<VcfRow>> VcfReader::next()
     row.variant.position = static_cast<std::int64_t>(rec->pos) + 1;
     row.variant.id = rec->d.id != nullptr ? rec->d.id : ".";
     row.variant.reference = rec->d.allele[0];
-    row.variant.alternates.reserve(rec->n_allele - 1u);
+    row.variant.alternates.resize(rec->n_allele - 1u);
     for (unsigned i = 1; i < rec->n_allele; ++i)
-        row.variant.alternates.emplace_back(rec->d.allele[i]);
+        row.variant.alternates[i - 1] = rec->d.allele[i];
 
     const std::size_t samples = sampleCount();
-    if (samples == 0 || (!fields.genotypes && !fields.dosages))
-        return std::optional<VcfRow>(std::move(row));
+    if (samples == 0 || (!fields.genotypes && !fields.dosages)) {
+        row.calls.clear();
+        return true;
+    }
     row.calls.resize(samples);
+    for (GenotypeCall &call : row.calls) {
+        call.alleles.clear();
+        call.phased = false;
+        call.dosage.reset();
+    }
 
     // GT and DS are found by their header ids (looked up once, not hashed per record) and their
     // storage type is checked before anything decodes them: htslib 1.16's bcf_get_format_values ends
@@ -972,10 +984,8 @@ Result<std::optional<VcfRow>> VcfReader::next()
         }
     }
 
-    if (!fields.dosages)
-        return std::optional<VcfRow>(std::move(row));
-    if (dosageField == nullptr)
-        return std::optional<VcfRow>(std::move(row));
+    if (!fields.dosages || dosageField == nullptr)
+        return true;
     const int dosageCount = bcf_get_format_float(hdr, rec, "DS", &s.dosages, &s.dosageCapacity);
     if (dosageCount > 0 && dosageCount % static_cast<int>(samples) == 0) {
         const std::size_t perSample = static_cast<std::size_t>(dosageCount) / samples;
@@ -985,6 +995,17 @@ Result<std::optional<VcfRow>> VcfReader::next()
                 row.calls[sample].dosage = static_cast<double>(value);
         }
     }
+    return true;
+}
+
+Result<std::optional<VcfRow>> VcfReader::next()
+{
+    VcfRow row;
+    auto read = next(row);
+    if (!read)
+        return std::unexpected(read.error());
+    if (!*read)
+        return std::optional<VcfRow> {};
     return std::optional<VcfRow>(std::move(row));
 }
 

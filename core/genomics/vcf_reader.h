@@ -87,6 +87,9 @@ struct VcfReadOptions
     // Empty: the file is streamed and filtered, which is also what happens when it is not bgzipped or
     // cannot be indexed (e.g. unsorted). An index file beside the input is never read.
     std::filesystem::path indexDirectory;
+    // Threads that decompress a bgzipped file ahead of the reader (0: none, the calling thread
+    // decompresses). Worth 1 for a whole-genome scan on a workstation; the records come in order.
+    int decompressionThreads = 0;
 };
 
 class VcfReader
@@ -126,6 +129,9 @@ public:
     // After an error the reader stays at the end: further calls return std::nullopt. `calls` holds
     // one entry per sample when genotypes or dosages are asked for, none otherwise.
     [[nodiscard]] Result<std::optional<VcfRow>> next();
+    // The same into `row`, reusing its storage (the fast way to scan many records and samples):
+    // true when a record was read, false at the end of the file.
+    [[nodiscard]] Result<bool> next(VcfRow &row);
 
 private:
     struct State;
