@@ -359,6 +359,9 @@ Result<PolygenicScoreResult> scoreSample(
                 break;
             AlleleMatch match;
             GenotypeCall call;
+            // The effect allele as a consumer file spells it; `alleles` views it, so it lives as long
+            // as this site's iteration (found by the asan preset: it once died with its branch).
+            std::string effectInData;
             call.dosage = site->dosage;
             call.phased = site->phased;
             bool biallelic = false;
@@ -388,7 +391,6 @@ Result<PolygenicScoreResult> scoreSample(
                             return equalsUpper(c, a) || (!b.empty() && equalsUpper(c, b));
                         });
                     };
-                    std::string effectInData;
                     if (called.empty()) {
                         match.kind = MatchKind::Stated; // a no-call: matched, missing below
                         effectInData = variant.effectAllele;
