@@ -6,7 +6,9 @@
 // VcfFields), VcfReader scanning CHROM/POS/ID/REF/ALT/GT only, and the peer, `bcftools view -Ov -o
 // /dev/null`. The last benchmark reports each reader's time as a ratio to bcftools' (below 1 is
 // faster). docs/performance.md, "Genotype files", records the figures and the command.
+#include "core/genomics/genomic_features.h"
 #include "core/genomics/vcf_reader.h"
+#include "core/store/workspace.h"
 
 #include <array>
 #include <benchmark/benchmark.h>
@@ -214,6 +216,8 @@ double gScanSeconds = 0;
 double gBcftoolsCpuSeconds = 0; // best CPU times (user + system)
 double gFullCpuSeconds = 0;
 double gScanCpuSeconds = 0;
+double gThreadedScanSeconds = 0;
+double gThreadedScanCpuSeconds = 0;
 
 void record(double &best, double seconds)
 {
@@ -236,11 +240,13 @@ double childCpuSeconds()
         + static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-void readWith(benchmark::State &state, const VcfFields &fields, double &best, double &bestCpu)
+void readWith(benchmark::State &state, const VcfFields &fields, double &best, double &bestCpu,
+    int decompressionThreads = 0)
 {
     const fs::path &path = input();
     VcfReadOptions options;
     options.fields = fields;
+    options.decompressionThreads = decompressionThreads;
     std::size_t records = 0;
     for (auto _ : state) {
         const auto start = std::chrono::steady_clock::now();
@@ -252,16 +258,29 @@ void readWith(benchmark::State &state, const VcfFields &fields, double &best, do
         }
         records = 0;
         std::size_t alternateCalls = 0;
+        VcfRow row;
         while (true) {
-            auto row = reader->next();
-            if (!row) {
-                state.SkipWithError(row.error().message().c_str());
+            // Threaded runs reuse the row (next(VcfRow&)); the others take a fresh row per record.
+            Result<bool> read = false;
+            if (decompressionThreads > 0) {
+                read = reader->next(row);
+            } else {
+                auto fresh = reader->next();
+                if (!fresh) {
+                    read = std::unexpected(fresh.error());
+                } else if (*fresh) {
+                    row = std::move(**fresh);
+                    read = true;
+                }
+            }
+            if (!read) {
+                state.SkipWithError(read.error().message().c_str());
                 return;
             }
-            if (!*row)
+            if (!*read)
                 break;
             ++records;
-            for (const int allele : (*row)->calls[0].alleles)
+            for (const int allele : row.calls[0].alleles)
                 alternateCalls += allele > 0 ? 1 : 0;
         }
         benchmark::DoNotOptimize(alternateCalls);
@@ -302,6 +321,99 @@ void BM_VcfReaderGenotypeScan(benchmark::State &state)
         gScanSeconds, gScanCpuSeconds);
 }
 
+// The GT scan with the row reused and BGZF inflated on a second thread (VcfReadOptions), as the
+// polygenic scorer and SampleGenotypes::fromVcf read a genome.
+void BM_VcfReaderGenotypeScanThreaded(benchmark::State &state)
+{
+    readWith(state, VcfFields { .genotypes = true, .dosages = false, .checkWholeRecord = false },
+        gThreadedScanSeconds, gThreadedScanCpuSeconds, 1);
+}
+
+// Caching at import: a patient's genomic features are extracted once from the whole genome and
+// stored in the workspace; opening the patient reads them back from SQLite. 40 variant features at
+// positions spread over the genome (taken from the file itself, every 125,000th record).
+struct ImportFixture
+{
+    fs::path directory;
+    mosaic::GenomicFeatureSpec spec;
+    std::shared_ptr<const mosaic::FeatureSchema> schema;
+    std::int64_t patientId = 0;
+};
+
+ImportFixture &importFixture()
+{
+    static ImportFixture fixture = [] {
+        ImportFixture f;
+        f.directory = fs::temp_directory_path() / "mosaic-bench-import";
+        fs::remove_all(f.directory);
+        fs::create_directories(f.directory);
+        VcfReadOptions options;
+        options.fields = VcfFields { .genotypes = false, .dosages = false, .checkWholeRecord = false };
+        auto reader = VcfReader::open(input(), options);
+        VcfRow row;
+        for (std::size_t record = 0; reader; ++record) {
+            auto read = reader->next(row);
+            if (!read || !*read)
+                break;
+            if (record % 125'000 == 0)
+                f.spec.variants.push_back(
+                    { "v" + std::to_string(record), { row.variant.chromosome, row.variant.position },
+                        row.variant.alternates.front(), row.variant.reference, {} });
+        }
+        auto schema = mosaic::FeatureSchema::fromDefinitions(f.spec.definitions());
+        f.schema = std::make_shared<const mosaic::FeatureSchema>(std::move(*schema));
+        return f;
+    }();
+    return fixture;
+}
+
+void BM_ImportGenotypeFeatures(benchmark::State &state)
+{
+    ImportFixture &fixture = importFixture();
+    mosaic::GenomicFeatureInputs inputs;
+    inputs.genotypes = input();
+    std::size_t present = 0;
+    for (auto _ : state) {
+        auto values = mosaic::extractGenomicFeatures(fixture.spec, inputs);
+        auto vector
+            = values ? mosaic::toFeatureVector(*values, fixture.schema) : std::unexpected(values.error());
+        auto workspace = mosaic::Workspace::open(fixture.directory / "workspace.db");
+        if (!vector || !workspace) {
+            state.SkipWithError("import failed");
+            return;
+        }
+        auto patients = workspace->patients();
+        fixture.patientId = patients && !patients->empty()
+            ? patients->front().id
+            : workspace->addPatient("bench", "generated").value_or(0);
+        if (!workspace->storeFeatures(fixture.patientId, *vector)) {
+            state.SkipWithError("storing failed");
+            return;
+        }
+        present = vector->size() - vector->missingCount();
+    }
+    state.counters["features"] = static_cast<double>(fixture.spec.variants.size());
+    state.counters["present"] = static_cast<double>(present);
+}
+
+void BM_OpenPatientGenotypeFeatures(benchmark::State &state)
+{
+    ImportFixture &fixture = importFixture();
+    auto workspace = mosaic::Workspace::open(fixture.directory / "workspace.db");
+    if (!workspace || fixture.patientId == 0) {
+        state.SkipWithError("run BM_ImportGenotypeFeatures first");
+        return;
+    }
+    for (auto _ : state) {
+        auto features = workspace->features(fixture.patientId, fixture.schema);
+        if (!features) {
+            state.SkipWithError(features.error().message().c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(features->values().data());
+    }
+}
+
 // Ratios of the best wall-clock and CPU times above (registered last, so it runs after them).
 void BM_RatiosToBcftools(benchmark::State &state)
 {
@@ -312,6 +424,7 @@ void BM_RatiosToBcftools(benchmark::State &state)
         state.counters["scan/bcftools"] = gScanSeconds / gBcftoolsSeconds;
         state.counters["full/bcftools_cpu"] = gFullCpuSeconds / gBcftoolsCpuSeconds;
         state.counters["scan/bcftools_cpu"] = gScanCpuSeconds / gBcftoolsCpuSeconds;
+        state.counters["threaded_scan/bcftools"] = gThreadedScanSeconds / gBcftoolsSeconds;
     }
     state.counters["bcftools_s"] = gBcftoolsSeconds;
     state.counters["full_s"] = gFullSeconds;
@@ -319,6 +432,8 @@ void BM_RatiosToBcftools(benchmark::State &state)
     state.counters["bcftools_cpu_s"] = gBcftoolsCpuSeconds;
     state.counters["full_cpu_s"] = gFullCpuSeconds;
     state.counters["scan_cpu_s"] = gScanCpuSeconds;
+    state.counters["threaded_scan_s"] = gThreadedScanSeconds;
+    state.counters["threaded_scan_cpu_s"] = gThreadedScanCpuSeconds;
 }
 
 } // namespace
@@ -326,4 +441,11 @@ void BM_RatiosToBcftools(benchmark::State &state)
 BENCHMARK(BM_BcftoolsView)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1)->Repetitions(3);
 BENCHMARK(BM_VcfReaderFull)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1)->Repetitions(3);
 BENCHMARK(BM_VcfReaderGenotypeScan)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_VcfReaderGenotypeScanThreaded)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(3);
 BENCHMARK(BM_RatiosToBcftools)->Iterations(1);
+BENCHMARK(BM_ImportGenotypeFeatures)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1)->Repetitions(2);
+BENCHMARK(BM_OpenPatientGenotypeFeatures)->Unit(benchmark::kMillisecond);
