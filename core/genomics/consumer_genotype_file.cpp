@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/consumer_genotype_file.h"
 
+#include "core/genomics/input_file.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -386,13 +388,8 @@ Result<ConsumerGenotypeFile> readConsumerGenotypeFile(
     const std::filesystem::path &path, const ConsumerGenotypeLimits &limits)
 {
     const std::string name = path.filename().string();
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return fail(ErrorCode::NotFound, "the file does not exist", name);
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::Unsupported, "not a regular file", name);
-    if (std::filesystem::file_size(path, ec) == 0 && !ec)
-        return fail(ErrorCode::Malformed, "the file is empty", name);
+    if (auto usable = checkInputFile(path, "", ErrorCode::Malformed); !usable)
+        return std::unexpected(usable.error());
     if (startsWithZipMagic(path))
         return fail(ErrorCode::Unsupported,
             "a ZIP archive: extract the genotype .txt file inside it and read that", name);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/expression_matrix.h"
 
+#include "core/genomics/input_file.h"
+
 #include <htslib/bgzf.h>
 #include <htslib/hts.h>
 
@@ -293,13 +295,8 @@ Result<ExpressionMatrix> readExpressionMatrix(
 {
     const ExpressionLimits &limits = options.limits;
     const std::string name = path.filename().string();
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return fail(ErrorCode::NotFound, "file does not exist", name);
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::Unsupported, "not a regular file", name);
-    if (std::filesystem::file_size(path, ec) == 0)
-        return fail(ErrorCode::Unsupported, "the file is empty, not an expression matrix", name);
+    if (auto usable = checkInputFile(path, "an expression matrix", ErrorCode::Unsupported); !usable)
+        return std::unexpected(usable.error());
 
     // htslib's log would go to stderr; errors travel as values instead (see vcf_reader.cpp).
     hts_set_log_level(HTS_LOG_OFF);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/pgs_scoring_file.h"
 
+#include "core/genomics/input_file.h"
 #include "core/genomics/vcf_reader.h"
 
 #include <algorithm>
@@ -507,13 +508,8 @@ Result<PgsScoringFile> parsePgsScoringText(
 Result<PgsScoringFile> readPgsScoringFile(const std::filesystem::path &path, const PgsLimits &limits)
 {
     const std::string name = path.filename().string();
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return fail(ErrorCode::NotFound, "file does not exist", name);
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::Unsupported, "not a regular file", name);
-    if (std::filesystem::file_size(path, ec) == 0)
-        return fail(ErrorCode::Malformed, "the file is empty, not a PGS Catalog scoring file", name);
+    if (auto usable = checkInputFile(path, "a PGS Catalog scoring file", ErrorCode::Malformed); !usable)
+        return std::unexpected(usable.error());
 
     // gzread passes plain text through unchanged, so one path reads both.
     std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.string().c_str(), "rb"));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/vcf_reader.h"
 
+#include "core/genomics/input_file.h"
+
 #include <htslib/bgzf.h>
 #include <htslib/hfile.h>
 #include <htslib/hts.h>
@@ -531,13 +533,8 @@ Result<VcfReader> VcfReader::open(const std::filesystem::path &path, const VcfRe
     const VcfLimits &limits = options.limits;
     const std::string &name = state->fileName;
 
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return fail(ErrorCode::NotFound, "file does not exist", name);
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::Unsupported, "not a regular file", name);
-    if (std::filesystem::file_size(path, ec) == 0)
-        return fail(ErrorCode::Unsupported, "the file is empty, not VCF or BCF", name);
+    if (auto usable = checkInputFile(path, "VCF or BCF", ErrorCode::Unsupported); !usable)
+        return std::unexpected(usable.error());
     if (path.string().find(kIndexDelimiter) != std::string::npos)
         return fail(ErrorCode::Unsupported,
             "the path contains \"##idx##\", which htslib reads as an index name", name);
