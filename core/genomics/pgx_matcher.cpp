@@ -330,7 +330,8 @@ PgxGeneCall pgxOutsideGeneCall(
             diplotype.allele2 = outside.alleles[1];
             if (pgxAlleleNameLess(diplotype.allele2, diplotype.allele1))
                 std::swap(diplotype.allele1, diplotype.allele2);
-            call.phenotypeNote = assignPgxPhenotype(phenotypeTable, diplotype);
+            if (outside.undefinedAlleles.empty())
+                call.phenotypeNote = assignPgxPhenotype(phenotypeTable, diplotype);
         } else {
             call.phenotypeNote = phenotypeTable ? "haploid call: no diplotype row" : "no phenotype table";
         }
@@ -339,6 +340,13 @@ PgxGeneCall pgxOutsideGeneCall(
         call.activityScore = diplotype.activityScore;
     } else {
         call.phenotypeNote = "no diplotype";
+    }
+    if (!outside.undefinedAlleles.empty()) {
+        std::string names;
+        for (const std::string &name : outside.undefinedAlleles)
+            names += (names.empty() ? "" : ", ") + name;
+        call.note += "; " + names + " not in the " + outside.gene
+            + " definitions (structural alleles are not): the phenotype is the outside caller's";
     }
     // What the outside caller says wins over the table; a disagreement is kept in the note.
     if (!outside.phenotype.empty()) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <locale>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -40,6 +41,15 @@ std::string trimmed(const std::string &text)
 bool isPrintable(const std::string &text)
 {
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+// A star-allele name, alone or as copies ("*2x2", "*1xN") or a tandem ("*36+*10"): '*', digits, at
+// most a few letters or ".digits" (suballeles), nothing else.
+bool isStarAlleleName(const std::string &name)
+{
+    static const std::regex pattern(
+        R"(\*[0-9]{1,4}[A-Z]{0,2}(\.[0-9]{1,3})?(x([0-9]{1,2}|N))?(\+\*[0-9]{1,4}[A-Z]{0,2}(\.[0-9]{1,3})?(x([0-9]{1,2}|N))?)*)");
+    return name.size() <= 64 && std::regex_match(name, pattern);
 }
 
 // A name the definition or the phenotype table knows, or a copy-number ("*1x2", "*2xN") or tandem
@@ -152,11 +162,20 @@ Result<std::vector<PgxOutsideCall>> readPgxOutsideCalls(
                 if (allele.empty())
                     return fail(
                         ErrorCode::Malformed, "diplotype '" + columns[1] + "' has an empty allele", where);
-                if (!isKnownAllele(allele, *definition, table))
+                if (isKnownAllele(allele, *definition, table))
+                    continue;
+                // Structural alleles (CYP2D6's deletion *5, hybrids such as *13 or *68) are not in the
+                // SNV definitions; the caller that found them is trusted with them only when it also
+                // gives the phenotype, which then stands alone: no table row is ever looked up for a
+                // name Mosaic does not know, and a typo cannot turn into a phenotype.
+                const bool callerGivesPhenotype = !columns[2].empty() || !columns[3].empty();
+                if (!callerGivesPhenotype || !isStarAlleleName(allele))
                     return fail(ErrorCode::NotFound,
                         "allele '" + allele.substr(0, limits.maxNameLength) + "' is not named by the "
-                            + call.gene + " definitions",
+                            + call.gene + " definitions; an allele they do not define (e.g. the deletion "
+                            + "*5) needs the outside caller's phenotype or activity score on the same line",
                         where);
+                call.undefinedAlleles.push_back(allele);
             }
             call.alleles = std::move(alleles);
         }

@@ -11,7 +11,9 @@
 // columns: gene, diplotype (alleles joined by '/', one allele for a haploid call; the gene prefix
 // "CYP2D6*4" is accepted), phenotype (optional), activity score (optional). The gene must have an
 // allele definition, each allele must be named by the definition or by the gene's phenotype table
-// (or be a copy-number "*1x2" or tandem "*36+*10" of such names), and a gene appears once.
+// (or be a copy-number "*1x2" or tandem "*36+*10" of such names), and a gene appears once. A star
+// allele the definitions do not name (structural: CYP2D6*5, *13, *68) is accepted only when the line
+// also gives the phenotype or activity score: "CYP2D6<TAB>*1/*5<TAB>Intermediate Metabolizer".
 #pragma once
 
 #include "core/error.h"
@@ -32,6 +34,9 @@ struct PgxOutsideCall
     std::string phenotype; // empty when not given
     std::optional<double> activityScore;
     std::size_t line = 0; // line number in the file
+    // Star alleles the definitions do not name (structural ones such as CYP2D6 *5), accepted only on
+    // a line that gives the phenotype or activity score, which is then the caller's alone.
+    std::vector<std::string> undefinedAlleles;
 };
 
 [[nodiscard]] Result<std::vector<PgxOutsideCall>> readPgxOutsideCalls(

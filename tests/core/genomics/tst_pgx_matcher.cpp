@@ -653,6 +653,24 @@ void TstPgxMatcher::outsideCallsReplaceTheMatcher()
     auto copies = readPgxOutsideCalls(structural, *m_definitions);
     QVERIFY2(copies.has_value(), copies ? "" : copies.error().message().c_str());
     QCOMPARE(copies->front().alleles, std::vector<std::string>({ "*1x2", "*10+*4" }));
+
+    // A structural allele the SNV definitions do not name (CYP2D6 *5, the gene deletion) is taken
+    // from a caller that also gives the phenotype, which then stands alone.
+    const auto deletion = m_work / "deletion.tsv";
+    writeFile(deletion, "CYP2D6\t*1/*5\tIntermediate Metabolizer\n");
+    auto withDeletion = readPgxOutsideCalls(deletion, *m_definitions);
+    QVERIFY2(withDeletion.has_value(), withDeletion ? "" : withDeletion.error().message().c_str());
+    QCOMPARE(withDeletion->front().undefinedAlleles, std::vector<std::string>({ "*5" }));
+    auto deletionSample = callPgxFromVcf(
+        *m_definitions, pharmcatDir() / "test-vcfs/cyp2c19/s1s1.vcf", {}, *withDeletion, "deletion.tsv");
+    QVERIFY(deletionSample.has_value());
+    const PgxGeneCall withFive = geneCall(*deletionSample, "CYP2D6");
+    QCOMPARE(withFive.diplotypeText(), std::string("*1/*5"));
+    QCOMPARE(withFive.phenotype, std::string("Intermediate Metabolizer"));
+    QCOMPARE(pgxPhenotypeOrdinal(withFive.phenotype), std::optional<int>(1));
+    QCOMPARE(withFive.note,
+        std::string("outside call from deletion.tsv, line 1; *5 not in the CYP2D6 definitions (structural "
+                    "alleles are not): the phenotype is the outside caller's"));
 }
 
 void TstPgxMatcher::badOutsideCallFilesAreRefused_data()
@@ -666,6 +684,13 @@ void TstPgxMatcher::badOutsideCallFilesAreRefused_data()
         << "bad.tsv, line 2: allele '*999' is not named by the CYP2D6 definitions";
     QTest::newRow("a copy number of an unknown allele") << "CYP2D6\t*999x2/*1\n"
                                                         << "allele '*999x2' is not named";
+    QTest::newRow("a structural allele without the caller's phenotype")
+        << "CYP2D6\t*1/*5\n"
+        << "allele '*5' is not named by the CYP2D6 definitions; an allele they do not define (e.g. the "
+           "deletion *5) needs the outside caller's phenotype or activity score on the same line";
+    QTest::newRow("an undefined name that is not a star allele, even with a phenotype")
+        << "CYP2D6\t*1/five\tPoor Metabolizer\n"
+        << "allele 'five' is not named";
     QTest::newRow("a gene twice") << "CYP2D6\t*1/*1\nCYP2D6\t*1/*4\n"
                                   << "bad.tsv, line 2: gene CYP2D6 is called a second time";
     QTest::newRow("three alleles") << "CYP2D6\t*1/*2/*4\n"
