@@ -525,6 +525,19 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
         return fail(
             ErrorCode::InvalidArgument, "variant, pharmacogenomic and score features need a genotype file");
 
+    // The builds are checked before the genome is read: positions on different builds never match.
+    auto checkBuilds = [&](GenomeBuild build) -> Result<void> {
+        if (!spec.variants.empty() && buildsConflict(spec.build, build))
+            return fail(ErrorCode::InvalidArgument,
+                buildConflict("the specification's variant", spec.build, build), fileName);
+        for (const PgxGeneDefinition *gene : genes)
+            if (buildsConflict(gene->build, build))
+                return fail(ErrorCode::InvalidArgument,
+                    buildConflict("the " + gene->gene + " allele definitions'", gene->build, build),
+                    fileName);
+        return {};
+    };
+
     // One read of the genotype file, keeping the wanted sites.
     std::optional<SampleGenotypes> genotypes;
     GenomeBuild build = GenomeBuild::Unknown;
@@ -533,25 +546,25 @@ Result<std::vector<GenomicFeatureValue>> extractGenomicFeatures(
         if (!file)
             return std::unexpected(file.error());
         build = file->build;
+        if (auto checked = checkBuilds(build); !checked)
+            return std::unexpected(checked.error());
         genotypes.emplace(std::move(file->genotypes));
     } else {
-        auto reader = VcfReader::open(inputs.genotypes);
+        auto reader = VcfReader::open(inputs.genotypes); // the header, for its stated build
         if (!reader)
             return std::unexpected(reader.error());
         build = reader->genomeBuild();
-        auto read = SampleGenotypes::fromVcf(inputs.genotypes, inputs.sample, positions);
-        if (!read)
-            return std::unexpected(read.error());
-        genotypes.emplace(std::move(*read));
+        if (auto checked = checkBuilds(build); !checked)
+            return std::unexpected(checked.error());
+        if (positions.empty()) { // an empty filter would keep every record of a whole genome
+            genotypes.emplace(fileName, std::vector<SiteGenotype> {});
+        } else {
+            auto read = SampleGenotypes::fromVcf(inputs.genotypes, inputs.sample, positions);
+            if (!read)
+                return std::unexpected(read.error());
+            genotypes.emplace(std::move(*read));
+        }
     }
-
-    if (!spec.variants.empty() && buildsConflict(spec.build, build))
-        return fail(ErrorCode::InvalidArgument,
-            buildConflict("the specification's variant", spec.build, build), fileName);
-    for (const PgxGeneDefinition *gene : genes)
-        if (buildsConflict(gene->build, build))
-            return fail(ErrorCode::InvalidArgument,
-                buildConflict("the " + gene->gene + " allele definitions'", gene->build, build), fileName);
 
     for (const VariantFeature &feature : spec.variants)
         values.push_back(variantDosage(feature, *genotypes, spec.absentSites));
