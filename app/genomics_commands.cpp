@@ -142,6 +142,7 @@ int runPrs(const PrsArguments &arguments)
     printWarnings(score->warnings);
     PgsScoringOptions options;
     options.skipAmbiguous = arguments.skipAmbiguous;
+    options.keepMatchedVariants = false; // the output is the scores and the counts
 
     const std::filesystem::path genotypes(arguments.genotypes);
     PolygenicScoreResult result;

@@ -258,7 +258,8 @@ Result<PolygenicScoreResult> scoreVcfOver(const PgsScoringFile &score, const std
 
     PositionIndex index(score, only);
     // Capacity for every positioned variant; pages are only touched as matches arrive.
-    result.matched.reserve(score.variants.size() - score.variantsWithoutPosition);
+    if (options.keepMatchedVariants)
+        result.matched.reserve(score.variants.size() - score.variantsWithoutPosition);
     std::vector<char> state(score.variants.size(), 0);
     std::vector<std::string_view> alleles;
     VcfRow row;
@@ -295,22 +296,24 @@ Result<PolygenicScoreResult> scoreVcfOver(const PgsScoringFile &score, const std
                 continue;
             }
             state[variantIndex] = 2;
-            MatchedScoreVariant matched;
-            matched.variantIndex = variantIndex;
-            matched.chromosome = row.variant.chromosome;
-            matched.position = row.variant.position;
-            matched.id = row.variant.id;
-            matched.reference = row.variant.reference;
-            matched.alternates = row.variant.alternates;
-            matched.effectAlleleIndex = match.effectIndex;
-            matched.effectAllele = std::string(alleles[static_cast<std::size_t>(match.effectIndex)]);
-            matched.strandFlipped = match.kind == MatchKind::Flipped;
-            matched.ambiguous = isAmbiguousSnp(variant);
-            matched.record = record;
             ++result.variantsMatched;
-            result.matchedByStrandFlip += matched.strandFlipped ? 1 : 0;
-            result.ambiguousMatched += matched.ambiguous ? 1 : 0;
-            result.matched.push_back(std::move(matched));
+            result.matchedByStrandFlip += match.kind == MatchKind::Flipped ? 1 : 0;
+            result.ambiguousMatched += isAmbiguousSnp(variant) ? 1 : 0;
+            if (options.keepMatchedVariants) {
+                MatchedScoreVariant matched;
+                matched.variantIndex = variantIndex;
+                matched.chromosome = row.variant.chromosome;
+                matched.position = row.variant.position;
+                matched.id = row.variant.id;
+                matched.reference = row.variant.reference;
+                matched.alternates = row.variant.alternates;
+                matched.effectAlleleIndex = match.effectIndex;
+                matched.effectAllele = std::string(alleles[static_cast<std::size_t>(match.effectIndex)]);
+                matched.strandFlipped = match.kind == MatchKind::Flipped;
+                matched.ambiguous = isAmbiguousSnp(variant);
+                matched.record = record;
+                result.matched.push_back(std::move(matched));
+            }
 
             for (std::size_t s = 0; s < sampleCount; ++s) {
                 bool fromDosage = false;
@@ -468,8 +471,10 @@ Result<PolygenicScoreResult> scoreSample(
 
 Result<ScoreAgainstReference> scoreAgainstReference(const PgsScoringFile &score,
     const std::filesystem::path &patientVcf, const std::filesystem::path &referenceVcf,
-    const PgsScoringOptions &options, const VcfLimits &limits)
+    const PgsScoringOptions &given, const VcfLimits &limits)
 {
+    PgsScoringOptions options = given;
+    options.keepMatchedVariants = true; // the two lists are intersected below
     auto patient = scoreVcfOver(score, patientVcf, options, limits, {});
     if (!patient)
         return std::unexpected(patient.error());

@@ -51,6 +51,10 @@ struct PgsScoringOptions
     // anywhere is refused. false: only CHROM/POS/ID/REF/ALT/GT/DS are parsed, which is faster on large
     // files; damage in INFO or other FORMAT fields then goes unnoticed.
     bool checkWholeRecord = true;
+    // false: PolygenicScoreResult::matched stays empty (the counts are kept). A caller that needs only
+    // the scores then does not pay for a provenance record per matched variant (a million of them for
+    // a genome-wide score). scoreAgainstReference always keeps them: it intersects the two lists.
+    bool keepMatchedVariants = true;
     std::stop_token stop; // checked every few thousand records: ErrorCode::Cancelled
 };
 

@@ -209,6 +209,7 @@ void runMosaic(benchmark::State &state, bool checkWholeRecord)
     const Inputs &in = generateInputs();
     mosaic::PgsScoringOptions options;
     options.checkWholeRecord = checkWholeRecord;
+    options.keepMatchedVariants = false; // as mosaic-cli prs: scores and counts, no per-variant records
     std::size_t matched = 0;
     std::size_t flipped = 0;
     for (auto _ : state) {
