@@ -427,6 +427,18 @@ void TstPgsScoring::pgs001229OverTiny1000GMatches986With3Flips()
     QCOMPARE(result->variantsMatched + result->allelesMismatched + result->notFound
             + result->variantsWithoutPosition,
         result->variantsInScore);
+
+    // Without the per-variant records the scores and counts are the same, and the list is empty.
+    PgsScoringOptions scoresOnly;
+    scoresOnly.keepMatchedVariants = false;
+    const auto lean = scoreVcf(*score, pgsDir() / "tiny1000G.vcf.gz", scoresOnly);
+    QVERIFY(lean.has_value());
+    QVERIFY(lean->matched.empty());
+    QCOMPARE(lean->variantsMatched, std::size_t { 986 });
+    QCOMPARE(lean->matchedByStrandFlip, std::size_t { 3 });
+    QCOMPARE(lean->ambiguousMatched, result->ambiguousMatched);
+    for (std::size_t i = 0; i < result->samples.size(); ++i)
+        QCOMPARE(lean->samples[i].score, result->samples[i].score);
 }
 
 void TstPgsScoring::pgs001229EqualsPlink2ScoreForEverySample()
