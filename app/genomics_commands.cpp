@@ -65,20 +65,22 @@ int runPgx(const PgxArguments &arguments)
 
     const std::filesystem::path genotypes(arguments.genotypes);
     const std::string fileName = genotypes.filename().string();
-    Result<PgxSampleCall> call = fail(ErrorCode::Malformed, "not read");
-    if (detectConsumerGenotypeFormat(genotypes)) {
+    // A consumer download is one person read whole (its build from its header); a VCF is read at
+    // the genes' positions only, for the sample asked for.
+    const auto callGenes = [&]() -> Result<PgxSampleCall> {
+        if (!detectConsumerGenotypeFormat(genotypes))
+            return callPgxFromVcf(*definitions, genotypes, arguments.sample, *outside, outsideName, options);
         if (!arguments.sample.empty())
-            return reportError({ ErrorCode::InvalidArgument,
-                "a consumer genotype file holds one person: no --sample", fileName });
+            return fail(ErrorCode::InvalidArgument, "a consumer genotype file holds one person: no --sample",
+                fileName);
         auto file = readConsumerGenotypeFile(genotypes);
         if (!file)
-            return reportError(file.error());
+            return std::unexpected(file.error());
         printWarnings(file->warnings);
         options.genotypeBuild = file->build;
-        call = callPgxSample(*definitions, file->genotypes, *outside, outsideName, options);
-    } else {
-        call = callPgxFromVcf(*definitions, genotypes, arguments.sample, *outside, outsideName, options);
-    }
+        return callPgxSample(*definitions, file->genotypes, *outside, outsideName, options);
+    };
+    const Result<PgxSampleCall> call = callGenes();
     if (!call)
         return reportError(call.error());
 
