@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -21,6 +22,10 @@
 using namespace mosaic;
 namespace fs = std::filesystem;
 
+using mosaic::testing::bcftoolsPath;
+using mosaic::testing::split;
+using mosaic::testing::writeFile;
+
 namespace {
 
 const fs::path kConsumerDir = fs::path(MOSAIC_SOURCE_DIR) / "tests/data/genomics/consumer";
@@ -28,12 +33,6 @@ const fs::path kChr22 = fs::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g/chr22
 
 // A header comment of the kind real downloads carry; it must never reach a message or a report.
 const std::string kPersonalComment = "# Name: Jane Q Example, kit FC-48213977\n";
-
-void writeFile(const fs::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 std::string gzipped(const std::string &bytes, const fs::path &scratch)
 {
@@ -44,16 +43,6 @@ std::string gzipped(const std::string &bytes, const fs::path &scratch)
     std::ostringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
-}
-
-std::vector<std::string> split(const std::string &line, char separator)
-{
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream stream(line);
-    while (std::getline(stream, field, separator))
-        fields.push_back(field);
-    return fields;
 }
 
 std::vector<std::string> sorted(std::vector<std::string> values)
@@ -68,11 +57,6 @@ QString joined(const std::vector<std::string> &alleles)
     for (const std::string &allele : alleles)
         list << (allele.empty() ? QStringLiteral("<missing>") : QString::fromStdString(allele));
     return list.join(QLatin1Char('/'));
-}
-
-QString bcftoolsPath()
-{
-    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
 }
 
 // One expected row: what the conversion rules in NOTES.md make of a bcftools row.

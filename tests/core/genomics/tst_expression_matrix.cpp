@@ -11,11 +11,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 using namespace mosaic;
+
+using mosaic::testing::writeFile;
 
 namespace {
 
@@ -25,12 +28,6 @@ std::filesystem::path expressionDir()
 }
 
 const char *kPython = "/usr/bin/python3";
-
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // Compresses `path` in place with gzip(1) to `path`.gz; false when gzip is unavailable.
 bool gzipFile(const std::filesystem::path &path)

@@ -10,11 +10,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 using namespace mosaic;
+
+using mosaic::testing::writeFile;
 
 namespace {
 
@@ -31,12 +34,6 @@ std::filesystem::path pgxDefinitions()
 std::filesystem::path chr22()
 {
     return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g/chr22.vcf.gz";
-}
-
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A single-sample VCF without DS: counts come from GT.

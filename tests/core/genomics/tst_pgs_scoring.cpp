@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -24,6 +25,9 @@ using namespace mosaic;
 
 Q_DECLARE_METATYPE(mosaic::ErrorCode)
 
+using mosaic::testing::split;
+using mosaic::testing::writeFile;
+
 namespace {
 
 std::filesystem::path pgsDir()
@@ -31,27 +35,11 @@ std::filesystem::path pgsDir()
     return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/pgs";
 }
 
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 void writeGzip(const std::filesystem::path &path, const std::string &bytes)
 {
     gzFile file = gzopen(path.string().c_str(), "wb");
     gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
     gzclose(file);
-}
-
-std::vector<std::string> split(const std::string &line, char separator)
-{
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream stream(line);
-    while (std::getline(stream, field, separator))
-        fields.push_back(field);
-    return fields;
 }
 
 // A minimal valid header followed by the given column line and rows.

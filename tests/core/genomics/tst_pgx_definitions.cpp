@@ -8,23 +8,20 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <fstream>
 
 using namespace mosaic;
 
 Q_DECLARE_METATYPE(mosaic::ErrorCode)
 
+using mosaic::testing::writeFile;
+
 namespace {
 
 std::filesystem::path definitionsDir()
 {
     return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/pharmcat/definitions";
-}
-
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // Two positions on chr1; *1 is the reference, *2 is G at 100, *3 is T at 200.

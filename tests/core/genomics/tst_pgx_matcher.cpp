@@ -22,6 +22,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -29,17 +30,13 @@
 
 using namespace mosaic;
 
+using mosaic::testing::writeFile;
+
 namespace {
 
 std::filesystem::path pharmcatDir()
 {
     return std::filesystem::path(MOSAIC_SHARED_DATA_DIR) / "genomics/pharmcat";
-}
-
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A one-sample VCF of the given body lines ("chr10\t94761900\trs12248560\tC\tT\t.\tPASS\t.\tGT\t0/1").

@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -19,21 +20,14 @@
 using namespace mosaic;
 namespace fs = std::filesystem;
 
+using mosaic::testing::bcftoolsPath;
+using mosaic::testing::split;
+
 namespace {
 
 const fs::path kGenomics = fs::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g";
 const fs::path kChr22 = kGenomics / "chr22.vcf.gz";
 const fs::path kHapmap = kGenomics / "hapmap_exome_chr22.vcf.gz";
-
-std::vector<std::string> split(const std::string &line, char separator)
-{
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream stream(line);
-    while (std::getline(stream, field, separator))
-        fields.push_back(field);
-    return fields;
-}
 
 // bcftools' %TGT: "A|G", "A/G", "./.", "A" -> alleles ("" for '.').
 std::vector<std::string> tgtAlleles(const std::string &text)
@@ -56,11 +50,6 @@ std::vector<std::string> sorted(std::vector<std::string> values)
 {
     std::sort(values.begin(), values.end());
     return values;
-}
-
-QString bcftoolsPath()
-{
-    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
 }
 
 // Runs bcftools; its stdout split into lines, or an empty list on failure (with a warning).

@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -19,6 +20,8 @@
 
 using namespace mosaic;
 namespace fs = std::filesystem;
+
+using mosaic::testing::bcftoolsPath;
 
 namespace {
 
@@ -94,11 +97,6 @@ const std::map<std::string, std::string> kExpected = {
     { "vcf-edge-cases/samples-space.vcf", "loads" },
     { "vcf-edge-cases/string_as_flag.vcf", "loads" },
 };
-
-QString bcftoolsPath()
-{
-    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
-}
 
 std::vector<std::string> bcftoolsLines(const QStringList &arguments, bool *ok)
 {

@@ -11,12 +11,18 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 using namespace mosaic;
+
+using mosaic::testing::bcftoolsPath;
+using mosaic::testing::readBytes;
+using mosaic::testing::split;
+using mosaic::testing::writeFile;
 
 namespace {
 
@@ -27,20 +33,6 @@ std::filesystem::path genomicsDir()
 std::filesystem::path chr22()
 {
     return genomicsDir() / "1000g/chr22.vcf.gz";
-}
-
-void writeFile(const std::filesystem::path &path, const std::string &bytes)
-{
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string readBytes(const std::filesystem::path &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 // bcftools' GT text: alleles joined by '|' when phased, '/' otherwise, '.' for missing.
@@ -55,27 +47,12 @@ std::string genotypeText(const GenotypeCall &call)
     return text;
 }
 
-std::vector<std::string> split(const std::string &line, char separator)
-{
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream stream(line);
-    while (std::getline(stream, field, separator))
-        fields.push_back(field);
-    return fields;
-}
-
 std::string join(const std::vector<std::string> &values)
 {
     std::string text;
     for (std::size_t i = 0; i < values.size(); ++i)
         text += (i > 0 ? "," : "") + values[i];
     return text.empty() ? "." : text;
-}
-
-QString bcftoolsPath()
-{
-    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
 }
 
 std::vector<VcfRow> readAll(const std::filesystem::path &path)

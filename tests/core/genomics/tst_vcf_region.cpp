@@ -12,11 +12,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/genomics/genomics_test_support.h"
 #include <fstream>
 #include <sstream>
 
 using namespace mosaic;
 namespace fs = std::filesystem;
+
+using mosaic::testing::bcftoolsPath;
 
 namespace {
 
@@ -27,11 +30,6 @@ fs::path chr22()
 fs::path otherFile() // its index is the planted wrong one
 {
     return fs::path(MOSAIC_SHARED_DATA_DIR) / "genomics/1000g/hapmap_exome_chr22.vcf.gz";
-}
-
-QString bcftoolsPath()
-{
-    return QStandardPaths::findExecutable(QStringLiteral("bcftools"));
 }
 
 bool runBcftools(const QStringList &arguments, std::string *output = nullptr)
