@@ -136,8 +136,11 @@ private slots:
             QCOMPARE(cells.size(), 7);
             QCOMPARE(cells[2], QByteArray("986"));
             QCOMPARE(cells[5], QByteArray("51209"));
-            scores.push_back(cells[1].toDouble());
-            percentiles.push_back(cells[6].toDouble());
+            bool scoreIsNumber = false;
+            bool percentileIsNumber = false;
+            scores.push_back(cells[1].toDouble(&scoreIsNumber));
+            percentiles.push_back(cells[6].toDouble(&percentileIsNumber));
+            QVERIFY2(scoreIsNumber && percentileIsNumber, line.constData()); // "NA" must not read as 0
         }
         for (std::size_t i = 0; i < scores.size(); i += 97) {
             const double below = static_cast<double>(
@@ -212,7 +215,10 @@ private slots:
         QVERIFY2(run.exitCode == 0, run.err.constData());
         // bcftools query -s HG00097: rs7410291 0|0 DS 0; rs182170314 0|0 DS 0.05.
         QCOMPARE(rowOf(run.out, "rs7410291_G").value(1), QByteArray("0"));
-        QVERIFY(std::abs(rowOf(run.out, "rs182170314_T").value(1).toDouble() - 0.05) < 1e-6); // DS is a float
+        bool dosageIsNumber = false;
+        const double dosage = rowOf(run.out, "rs182170314_T").value(1).toDouble(&dosageIsNumber);
+        QVERIFY2(dosageIsNumber, run.out.constData());
+        QVERIFY(std::abs(dosage - 0.05) < 1e-6); // DS is stored as a float
 
         auto workspace = mosaic::Workspace::open(workspacePath.toStdString());
         QVERIFY(workspace);
