@@ -9,6 +9,7 @@
 #include "core/genomics/pgs_scoring_file.h"
 #include "core/genomics/polygenic_score.h"
 
+#include "tests/benchmarks/bgzf_writer.h"
 #include <benchmark/benchmark.h>
 #include <chrono>
 #include <cmath>
@@ -23,79 +24,13 @@
 #include <vector>
 #include <zlib.h>
 
+using mosaic::benchmarks::BgzfWriter;
+
 namespace {
 
 namespace fs = std::filesystem;
 constexpr int kVariants = 1'000'000;
 constexpr int kSamples = 100;
-
-// BGZF (the blocked gzip of SAM/VCF, RFC 1952 members of at most 64 KiB with a BC extra field),
-// written with zlib so that this benchmark needs no htslib header.
-class BgzfWriter
-{
-public:
-    explicit BgzfWriter(const fs::path &path)
-        : m_out(path, std::ios::binary)
-    { }
-    ~BgzfWriter()
-    {
-        flush();
-        writeBlock("", 0); // the empty end-of-file block
-    }
-    BgzfWriter(const BgzfWriter &) = delete;
-    BgzfWriter &operator=(const BgzfWriter &) = delete;
-
-    void write(const std::string &text)
-    {
-        m_pending += text;
-        while (m_pending.size() >= kBlockInput) {
-            writeBlock(m_pending.data(), kBlockInput);
-            m_pending.erase(0, kBlockInput);
-        }
-    }
-
-private:
-    static constexpr std::size_t kBlockInput = 0xff00;
-
-    void flush()
-    {
-        if (!m_pending.empty())
-            writeBlock(m_pending.data(), m_pending.size());
-        m_pending.clear();
-    }
-
-    void writeBlock(const char *data, std::size_t size)
-    {
-        std::vector<unsigned char> deflated(compressBound(static_cast<uLong>(size)) + 64);
-        z_stream stream {};
-        deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-        stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data));
-        stream.avail_in = static_cast<uInt>(size);
-        stream.next_out = deflated.data();
-        stream.avail_out = static_cast<uInt>(deflated.size());
-        deflate(&stream, Z_FINISH);
-        const std::size_t compressed = stream.total_out;
-        deflateEnd(&stream);
-        const std::size_t blockSize = 18 + compressed + 8;
-        const unsigned char header[18] = { 0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 'B', 'C', 2, 0,
-            static_cast<unsigned char>((blockSize - 1) & 0xff),
-            static_cast<unsigned char>((blockSize - 1) >> 8) };
-        m_out.write(reinterpret_cast<const char *>(header), sizeof header);
-        m_out.write(
-            reinterpret_cast<const char *>(deflated.data()), static_cast<std::streamsize>(compressed));
-        const uLong crc
-            = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(data), static_cast<uInt>(size));
-        const unsigned char trailer[8]
-            = { static_cast<unsigned char>(crc), static_cast<unsigned char>(crc >> 8),
-                  static_cast<unsigned char>(crc >> 16), static_cast<unsigned char>(crc >> 24),
-                  static_cast<unsigned char>(size), static_cast<unsigned char>(size >> 8),
-                  static_cast<unsigned char>(size >> 16), static_cast<unsigned char>(size >> 24) };
-        m_out.write(reinterpret_cast<const char *>(trailer), sizeof trailer);
-    }
-
-    std::ofstream m_out;
-    std::string m_pending;
-};
 
 char complementBase(char base)
 {
