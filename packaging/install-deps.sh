@@ -14,6 +14,8 @@ packages=(
     # the core's domain libraries
     libeigen3-dev libdcmtk-dev libhts-dev libnifti2-dev libniftiio-dev libsqlite3-dev nlohmann-json3-dev
     libcli11-dev libsodium-dev zlib1g-dev
+    # FHIR JSON (simdjson: depth-limited, UTF-8-validating) and the UCUM essence XML (expat)
+    libsimdjson-dev libexpat1-dev
     # convex hulls for IBSI morphology (maximum diameter, convex hull volume and area)
     libqhull-dev
     # XGBoost: its CMake config points at /usr/bin/xgboost, which only the xgboost package ships
@@ -25,6 +27,8 @@ packages=(
     clang-16 libclang-rt-16-dev
     # peer tools the tests compare against
     bcftools plink2 python3 python3-xgboost python3-pydicom
+    # peers for the phenogroup analysis (Gaussian mixtures, Cox model)
+    python3-sklearn python3-statsmodels
 )
 
 missing=()

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: Apache-2.0
+# Included from tests/CMakeLists.txt: paths are relative to tests/.
+mosaic_add_test(tst_clinical_time SOURCES core/records/tst_clinical_time.cpp LIBRARIES mosaic_records)
