@@ -1,3 +1,4 @@
 # SPDX-License-Identifier: Apache-2.0
 # Included from tests/CMakeLists.txt: paths are relative to tests/.
 mosaic_add_test(tst_clinical_time SOURCES core/records/tst_clinical_time.cpp LIBRARIES mosaic_records)
+mosaic_add_test(tst_csv_records SOURCES core/records/tst_csv_records.cpp LIBRARIES mosaic_records)
