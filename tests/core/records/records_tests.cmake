@@ -2,3 +2,5 @@
 # Included from tests/CMakeLists.txt: paths are relative to tests/.
 mosaic_add_test(tst_clinical_time SOURCES core/records/tst_clinical_time.cpp LIBRARIES mosaic_records)
 mosaic_add_test(tst_csv_records SOURCES core/records/tst_csv_records.cpp LIBRARIES mosaic_records)
+# FHIR R4 JSON; the test runs fhir_peer_counts.py (Python's json module) as the independent reading.
+mosaic_add_test(tst_fhir_reader SOURCES core/records/tst_fhir_reader.cpp LIBRARIES mosaic_records)
