@@ -4,3 +4,7 @@ mosaic_add_test(tst_clinical_time SOURCES core/records/tst_clinical_time.cpp LIB
 mosaic_add_test(tst_csv_records SOURCES core/records/tst_csv_records.cpp LIBRARIES mosaic_records)
 # FHIR R4 JSON; the test runs fhir_peer_counts.py (Python's json module) as the independent reading.
 mosaic_add_test(tst_fhir_reader SOURCES core/records/tst_fhir_reader.cpp LIBRARIES mosaic_records)
+# Phenogroups: Gaussian mixtures, survival and the cohort analysis; phenogroup_peer.py runs
+# scikit-learn and statsmodels (/usr/bin/python3) as the independent truth.
+mosaic_add_test(tst_gaussian_mixture SOURCES core/records/tst_gaussian_mixture.cpp LIBRARIES mosaic_records)
+mosaic_add_test(tst_survival SOURCES core/records/tst_survival.cpp LIBRARIES mosaic_records)
