@@ -31,6 +31,15 @@ packages=(
     python3-sklearn python3-statsmodels
 )
 
+# The UCUM peer of tst_ucum_units: NLM's ucum-lhc from the npm registry, pinned by
+# tests/core/records/ucum_peer/package-lock.json. Optional: without it that one check skips.
+ucum_peer="$(cd "$(dirname "$0")/.." && pwd)/tests/core/records/ucum_peer"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$ucum_peer/node_modules/@lhncbc/ucum-lhc" ]; then
+    echo "install-deps: installing the UCUM peer (npm ci in tests/core/records/ucum_peer)"
+    npm ci --prefix "$ucum_peer" --no-audit --no-fund --loglevel=error \
+        || echo "install-deps: npm could not install the UCUM peer; tst_ucum_units skips its peer check" >&2
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
