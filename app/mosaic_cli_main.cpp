@@ -3,6 +3,7 @@
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "app/cli_support.h"
 #include "app/genomics_commands.h"
+#include "app/records_commands.h"
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
 #include "core/genomics/genomic_inspection.h"
@@ -14,6 +15,7 @@
 #include "core/process_environment.h"
 #include "core/radiomics/radiomics_pipeline.h"
 #include "core/radiomics/radiomics_settings.h"
+#include "core/records/record_inspection.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -345,7 +347,10 @@ int runInspect(const InspectArguments &arguments)
 {
     // Genomic formats are recognised by their first bytes; everything else is imaging's to judge.
     auto genomic = inspectGenomicFile(arguments.path);
-    auto report = genomic ? std::move(*genomic) : inspectPath(arguments.path);
+    auto clinical = genomic ? std::nullopt : records::inspectRecordFile(arguments.path);
+    auto report = genomic ? std::move(*genomic)
+        : clinical        ? std::move(*clinical)
+                          : inspectPath(arguments.path);
     if (!report)
         return reportError(report.error());
     for (const auto &warning : report->warnings)
@@ -470,6 +475,8 @@ int main(int argc, char **argv)
 
     GenomicsCommands genomics;
     addGenomicsCommands(app, genomics);
+    RecordsCommands records;
+    addRecordsCommands(app, records);
 
     try {
         app.parse(argc, argv);
@@ -489,6 +496,8 @@ int main(int argc, char **argv)
     if (inspectCommand->parsed())
         return runInspect(inspect);
     if (const auto status = runGenomicsCommand(genomics))
+        return *status;
+    if (const auto status = runRecordsCommand(records))
         return *status;
     return runValidate(validate);
 }
