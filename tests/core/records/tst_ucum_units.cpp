@@ -382,7 +382,7 @@ private slots:
         QTest::newRow("an unknown source unit")
             << "mg/furlong"
             << "g/L" << 0.0 << ErrorCode::Malformed << "unit 'mg/furlong', position 4";
-        QTest::newRow("an unknown target unit")
+        QTest::newRow("a target unit with a trailing space")
             << "mg/dL"
             << "mg/dl " << 0.0 << ErrorCode::Malformed << "unit 'mg/dl ', position 6";
     }
