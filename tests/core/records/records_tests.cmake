@@ -11,3 +11,4 @@ mosaic_add_test(tst_survival SOURCES core/records/tst_survival.cpp LIBRARIES mos
 # UCUM units and molar masses; the peer is NLM's ucum-lhc under node (tests/core/records/ucum_peer).
 mosaic_add_test(tst_ucum_units SOURCES core/records/tst_ucum_units.cpp LIBRARIES mosaic_records)
 mosaic_add_test(tst_patient_timeline SOURCES core/records/tst_patient_timeline.cpp LIBRARIES mosaic_records)
+mosaic_add_test(tst_record_features SOURCES core/records/tst_record_features.cpp LIBRARIES mosaic_records)
