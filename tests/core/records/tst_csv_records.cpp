@@ -325,6 +325,29 @@ private slots:
         QCOMPARE(refused.error().code, ErrorCode::NotFound);
     }
 
+    // Every prefix of the hand-written file (a file cut off anywhere: inside a quote, a CRLF, a cell)
+    // either parses or is refused with the file and a line; none crashes.
+    void survivesEveryTruncation()
+    {
+        std::ifstream in(handWrittenFile(), std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QVERIFY(text.size() > 500);
+        std::size_t refused = 0;
+        for (std::size_t length = 0; length <= text.size(); ++length) {
+            const auto patients = parseCsvRecords(std::string_view(text).substr(0, length), "cut.csv");
+            if (!patients) {
+                ++refused;
+                QVERIFY2(qs(patients.error().location).startsWith(QStringLiteral("cut.csv")),
+                    patients.error().location.c_str());
+                QVERIFY(!qs(patients.error().message()).contains(QStringLiteral("1956")));
+            }
+        }
+        // Cut inside the header, a quoted cell or a row, most prefixes are refused; cut at a line
+        // end, they parse.
+        QVERIFY(refused > 0);
+        QVERIFY(refused < text.size());
+    }
+
     void acceptsAByteOrderMarkAndCrlf()
     {
         const std::string text
