@@ -84,14 +84,26 @@ bool findDuplicateKey(const element &value, std::vector<std::string> &path)
     if (value.type() != element_type::OBJECT)
         return false;
     const object fields(value);
-    std::vector<std::string_view> keys;
-    keys.reserve(fields.size());
+    // Quadratic, but FHIR objects hold a handful of keys; the first 32 stay on the stack.
+    std::array<std::string_view, 32> firstKeys;
+    std::vector<std::string_view> moreKeys;
+    std::size_t count = 0;
     for (const auto field : fields) {
-        if (std::ranges::find(keys, field.key) != keys.end()) {
+        const auto seen = [&](std::string_view key) {
+            const auto stacked
+                = firstKeys.begin() + static_cast<std::ptrdiff_t>(std::min(count, firstKeys.size()));
+            return std::find(firstKeys.begin(), stacked, key) != stacked
+                || std::ranges::find(moreKeys, key) != moreKeys.end();
+        };
+        if (seen(field.key)) {
             path.push_back(std::string(field.key) + " (duplicate key)");
             return true;
         }
-        keys.push_back(field.key);
+        if (count < firstKeys.size())
+            firstKeys[count] = field.key;
+        else
+            moreKeys.push_back(field.key);
+        ++count;
         if (findDuplicateKey(field.value, path)) {
             path.push_back(std::string(field.key));
             return true;
@@ -113,14 +125,15 @@ public:
     [[nodiscard]] const std::string &errorText() const { return *m_error; }
     [[nodiscard]] const std::string &where() const { return m_where; }
 
-    // Scopes the path for errors: `auto scope = reader.enter("valueQuantity");`
+    // Scopes the path for errors: `auto scope = reader.enter("valueQuantity");` or
+    // `reader.enterItem(index)`. Keys must outlive the scope (they are literals or JSON keys).
     class Scope
     {
     public:
-        Scope(FieldReader &reader, std::string segment)
+        Scope(FieldReader &reader, std::string_view key, std::size_t index)
             : m_reader(reader)
         {
-            m_reader.m_path.push_back(std::move(segment));
+            m_reader.m_path.push_back({ key, index });
         }
         ~Scope() { m_reader.m_path.pop_back(); }
         Scope(const Scope &) = delete;
@@ -129,7 +142,8 @@ public:
     private:
         FieldReader &m_reader;
     };
-    [[nodiscard]] Scope enter(std::string segment) { return Scope(*this, std::move(segment)); }
+    [[nodiscard]] Scope enter(std::string_view key) { return Scope(*this, key, 0); }
+    [[nodiscard]] Scope enterItem(std::size_t index) { return Scope(*this, {}, index); }
 
     std::optional<element> field(const object &from, std::string_view key, element_type expected)
     {
@@ -220,16 +234,26 @@ public:
         if (failed())
             return;
         std::string path;
-        for (const std::string &segment : m_path)
-            path += (path.empty() || segment.front() == '[' ? "" : ".") + segment;
+        for (const Segment &segment : m_path) {
+            if (segment.key.empty())
+                path += "[" + std::to_string(segment.index) + "]";
+            else
+                path += (path.empty() ? "" : ".") + std::string(segment.key);
+        }
         if (!key.empty())
-            path += (path.empty() || key.front() == '[' ? "" : ".") + std::string(key);
+            path += (path.empty() ? "" : ".") + std::string(key);
         m_error = path + " " + problem;
     }
 
 private:
+    struct Segment
+    {
+        std::string_view key; // empty for an array item
+        std::size_t index = 0;
+    };
+
     std::string m_where;
-    std::vector<std::string> m_path;
+    std::vector<Segment> m_path;
     std::optional<std::string> m_error;
 };
 
@@ -249,7 +273,7 @@ CodeableConcept readConcept(FieldReader &reader, const object &from)
         auto scope = reader.enter("coding");
         std::size_t index = 0;
         for (const element value : *codings) {
-            auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+            auto itemScope = reader.enterItem(index);
             if (const auto coding = reader.item(value))
                 concept_.codings.push_back(readCoding(reader, *coding));
             ++index;
@@ -264,7 +288,7 @@ std::optional<CodeableConcept> readConceptField(FieldReader &reader, const objec
     const auto child = reader.childObject(from, key);
     if (!child)
         return std::nullopt;
-    auto scope = reader.enter(std::string(key));
+    auto scope = reader.enter(key);
     return readConcept(reader, *child);
 }
 
@@ -274,10 +298,10 @@ std::vector<CodeableConcept> readConceptList(FieldReader &reader, const object &
     const auto values = reader.childArray(from, key);
     if (!values)
         return concepts;
-    auto scope = reader.enter(std::string(key));
+    auto scope = reader.enter(key);
     std::size_t index = 0;
     for (const element value : *values) {
-        auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+        auto itemScope = reader.enterItem(index);
         if (const auto concept_ = reader.item(value))
             concepts.push_back(readConcept(reader, *concept_));
         ++index;
@@ -299,7 +323,7 @@ std::optional<Quantity> readQuantity(FieldReader &reader, const object &from, st
     const auto child = reader.childObject(from, key);
     if (!child)
         return std::nullopt;
-    auto scope = reader.enter(std::string(key));
+    auto scope = reader.enter(key);
     Quantity quantity;
     const auto value = reader.number(*child, "value");
     if (!value) {
@@ -314,17 +338,27 @@ std::optional<Quantity> readQuantity(FieldReader &reader, const object &from, st
     return quantity;
 }
 
-// A dateTime, a Period's start (or end), or an instant under `<prefix>DateTime`, `<prefix>Period`,
-// `<prefix>Instant`; FHIR's choice types.
-std::optional<ClinicalTime> readTimeChoice(
-    FieldReader &reader, const object &from, std::string_view prefix, bool periodEnd = false)
+// FHIR's choice types for a time: `<x>DateTime`, `<x>Instant` or `<x>Period` (its start, or end).
+struct TimeChoice
 {
-    if (auto time = reader.time(from, std::string(prefix) + "DateTime"))
+    std::string_view dateTime;
+    std::string_view instant;
+    std::string_view period;
+};
+constexpr TimeChoice kEffective { "effectiveDateTime", "effectiveInstant", "effectivePeriod" };
+constexpr TimeChoice kOnset { "onsetDateTime", "onsetInstant", "onsetPeriod" };
+constexpr TimeChoice kAbatement { "abatementDateTime", "abatementInstant", "abatementPeriod" };
+constexpr TimeChoice kPerformed { "performedDateTime", "performedInstant", "performedPeriod" };
+
+std::optional<ClinicalTime> readTimeChoice(
+    FieldReader &reader, const object &from, const TimeChoice &choice, bool periodEnd = false)
+{
+    if (auto time = reader.time(from, choice.dateTime))
         return time;
-    if (auto time = reader.time(from, std::string(prefix) + "Instant"))
+    if (auto time = reader.time(from, choice.instant))
         return time;
-    if (const auto period = reader.childObject(from, std::string(prefix) + "Period")) {
-        auto scope = reader.enter(std::string(prefix) + "Period");
+    if (const auto period = reader.childObject(from, choice.period)) {
+        auto scope = reader.enter(choice.period);
         return reader.time(*period, periodEnd ? "end" : "start");
     }
     return std::nullopt;
@@ -350,7 +384,7 @@ std::string referenceField(FieldReader &reader, const object &from, std::string_
     const auto child = reader.childObject(from, key);
     if (!child)
         return {};
-    auto scope = reader.enter(std::string(key));
+    auto scope = reader.enter(key);
     return reader.string(*child, "reference");
 }
 
@@ -563,7 +597,7 @@ private:
             observation.code = std::move(*code);
         else
             reader.report("code", "is missing: an Observation must say what was observed");
-        observation.effective = readTimeChoice(reader, resource, "effective");
+        observation.effective = readTimeChoice(reader, resource, kEffective);
         observation.issued = reader.time(resource, "issued");
         observation.quantity = readQuantity(reader, resource, "valueQuantity");
         observation.codedValue = readConceptField(reader, resource, "valueCodeableConcept");
@@ -574,7 +608,7 @@ private:
             auto scope = reader.enter("component");
             std::size_t index = 0;
             for (const element value : *components) {
-                auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+                auto itemScope = reader.enterItem(index);
                 if (const auto component = reader.item(value))
                     observation.components.push_back(readComponent(reader, *component));
                 ++index;
@@ -585,7 +619,7 @@ private:
             auto scope = reader.enter("referenceRange");
             std::size_t index = 0;
             for (const element value : *ranges) {
-                auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+                auto itemScope = reader.enterItem(index);
                 if (const auto range = reader.item(value)) {
                     ReferenceRange referenceRange;
                     referenceRange.low = readQuantity(reader, *range, "low");
@@ -609,8 +643,8 @@ private:
             condition.code = std::move(*code);
         condition.clinicalStatus = readStatusCode(reader, resource, "clinicalStatus");
         condition.verificationStatus = readStatusCode(reader, resource, "verificationStatus");
-        condition.onset = readTimeChoice(reader, resource, "onset");
-        condition.abatement = readTimeChoice(reader, resource, "abatement");
+        condition.onset = readTimeChoice(reader, resource, kOnset);
+        condition.abatement = readTimeChoice(reader, resource, kAbatement);
         condition.recorded = reader.time(resource, "recordedDate");
         if (const auto patient = patientFor(reader, resource); patient && !reader.failed())
             m_collection.patients[*patient].conditions.push_back(std::move(condition));
@@ -633,8 +667,8 @@ private:
             medication.intent = reader.string(resource, "intent");
             medication.start = reader.time(resource, "authoredOn");
         } else {
-            medication.start = readTimeChoice(reader, resource, "effective");
-            medication.end = readTimeChoice(reader, resource, "effective", true);
+            medication.start = readTimeChoice(reader, resource, kEffective);
+            medication.end = readTimeChoice(reader, resource, kEffective, true);
             if (!medication.start)
                 medication.start = reader.time(resource, "dateAsserted");
         }
@@ -661,7 +695,7 @@ private:
         if (auto code = readConceptField(reader, resource, "code"))
             procedure.code = std::move(*code);
         procedure.status = reader.string(resource, "status");
-        procedure.performed = readTimeChoice(reader, resource, "performed");
+        procedure.performed = readTimeChoice(reader, resource, kPerformed);
         if (const auto patient = patientFor(reader, resource); patient && !reader.failed())
             m_collection.patients[*patient].procedures.push_back(std::move(procedure));
     }
@@ -693,13 +727,13 @@ private:
             report.code = std::move(*code);
         report.category = readConceptList(reader, resource, "category");
         report.status = reader.string(resource, "status");
-        report.effective = readTimeChoice(reader, resource, "effective");
+        report.effective = readTimeChoice(reader, resource, kEffective);
         report.conclusion = reader.string(resource, "conclusion");
         if (const auto results = reader.childArray(resource, "result")) {
             auto scope = reader.enter("result");
             std::size_t index = 0;
             for (const element value : *results) {
-                auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+                auto itemScope = reader.enterItem(index);
                 if (const auto result = reader.item(value))
                     report.resultIds.push_back(referencedId(reader.string(*result, "reference"), m_fullUrls));
                 ++index;
@@ -742,7 +776,7 @@ private:
             auto scope = reader.enter("identifier");
             std::size_t index = 0;
             for (const element value : *identifiers) {
-                auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+                auto itemScope = reader.enterItem(index);
                 if (const auto identifier = reader.item(value)) {
                     const std::string uid = reader.string(*identifier, "value");
                     if (uid.starts_with("urn:oid:") && study.studyInstanceUid.empty())
@@ -758,7 +792,7 @@ private:
             auto scope = reader.enter("series");
             std::size_t index = 0;
             for (const element value : *series) {
-                auto itemScope = reader.enter("[" + std::to_string(index) + "]");
+                auto itemScope = reader.enterItem(index);
                 if (const auto one = reader.item(value)) {
                     study.seriesInstanceUids.push_back(reader.string(*one, "uid"));
                     if (const auto modality = reader.childObject(*one, "modality")) {
@@ -848,7 +882,12 @@ Result<RecordCollection> readText(std::string_view text, std::size_t paddedCapac
         return fail(ErrorCode::LimitExceeded,
             "file is " + std::to_string(text.size()) + " bytes, more than FhirReadLimits::maxFileBytes",
             std::string(fileName));
-    simdjson::dom::parser parser;
+    // One parser per thread, reused while its buffers stay under 64 MiB of input: reading a cohort's
+    // bundles one after another then allocates (and page-faults) its buffers once, not per file.
+    constexpr std::size_t kReusedCapacity = std::size_t { 64 } << 20;
+    thread_local simdjson::dom::parser reusedParser;
+    simdjson::dom::parser localParser;
+    simdjson::dom::parser &parser = text.size() <= kReusedCapacity ? reusedParser : localParser;
     CollectionBuilder builder(fileName, limits);
     if (looksLikeNdjson(text, fileName, parser)) {
         builder.collection().format = RecordCollection::Format::Ndjson;
