@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/cli_support.h"
 
+#include "core/store/workspace.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +49,18 @@ std::filesystem::path resourceDirectory()
             return installed;
     }
     return MOSAIC_SOURCE_RESOURCE_DIR;
+}
+
+Result<std::int64_t> patientIdFor(
+    Workspace &workspace, const std::string &externalId, const std::string &source)
+{
+    auto patients = workspace.patients();
+    if (!patients)
+        return std::unexpected(patients.error());
+    for (const PatientSummary &patient : *patients)
+        if (patient.externalId == externalId)
+            return patient.id;
+    return workspace.addPatient(externalId, source);
 }
 
 } // namespace mosaic::cli

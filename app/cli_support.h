@@ -5,8 +5,13 @@
 
 #include "core/error.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+
+namespace mosaic {
+class Workspace;
+}
 
 namespace mosaic::cli {
 
@@ -25,5 +30,10 @@ int reportError(const Error &error);
 // Installed: <prefix>/bin/mosaic-cli with <prefix>/share/mosaic. From the build tree: the sources'
 // resources/. MOSAIC_RESOURCE_DIR overrides both.
 [[nodiscard]] std::filesystem::path resourceDirectory();
+
+// The workspace's patient with this external id, added (with `source` as where it came from) when
+// there is none yet. Call inside a transaction when features are stored next.
+[[nodiscard]] Result<std::int64_t> patientIdFor(
+    Workspace &workspace, const std::string &externalId, const std::string &source);
 
 } // namespace mosaic::cli

@@ -225,18 +225,6 @@ int runPrs(const PrsArguments &arguments)
 
 // -------------------------------------------------------------------------------- genomic-features
 
-Result<std::int64_t> patientIdFor(
-    Workspace &workspace, const std::string &externalId, const std::string &source)
-{
-    auto patients = workspace.patients();
-    if (!patients)
-        return std::unexpected(patients.error());
-    for (const PatientSummary &patient : *patients)
-        if (patient.externalId == externalId)
-            return patient.id;
-    return workspace.addPatient(externalId, source);
-}
-
 int runGenomicFeatures(const GenomicFeaturesArguments &arguments)
 {
     if (arguments.workspace.empty() != arguments.patient.empty())

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `mosaic-cli records` and `mosaic-cli inspect` on clinical records, against Python's json module
 // reading the same files (tests/core/records/fhir_peer_counts.py) and hand-written refusals.
+#include "core/records/record_features.h"
+#include "core/records/ucum_units.h"
+#include "core/store/workspace.h"
+
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -98,6 +103,107 @@ private slots:
         QCOMPARE(codes.size(), 1);
         QCOMPARE(codes[0].toObject()["count"].toInt(), 2);
         QCOMPARE(codes[0].toObject()["units"].toArray(), QJsonArray { "mg/dL" });
+    }
+
+    void derivesRecordFeaturesAsPythonReadsTheBundle()
+    {
+        // The first bundle with chronic heart failure (SNOMED 88805009), at 1998-11-01 with the shipped
+        // specification. Python picks the latest value of each lab in the 365 days before, by its
+        // effective time and, between equal times, the later in the bundle (as the specification
+        // documents; this bundle has two ejection fractions at one time); Mosaic must print the same
+        // values and resource ids.
+        QString bundle;
+        for (const QString &name : QDir(kSynthea).entryList({ "*.json" }, QDir::Files, QDir::Name)) {
+            QFile file(kSynthea + "/" + name);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            if (file.readAll().contains("\"88805009\"")) {
+                bundle = file.fileName();
+                break;
+            }
+        }
+        QVERIFY(!bundle.isEmpty());
+        QProcess python;
+        python.start("/usr/bin/python3",
+            { "-c",
+                "import json,sys,datetime as d\n"
+                "b=json.load(open(sys.argv[1]))\n"
+                "index=d.datetime(1998,11,1,tzinfo=d.timezone.utc)\n"
+                "out={}\n"
+                "for name,codes in "
+                "[('ejection_fraction',['10230-1']),('serum_creatinine',['38483-4','2160-0']),"
+                "('serum_sodium',['2947-0','2951-2']),('nt_probnp',['33762-6'])]:\n"
+                "  rows=[]\n"
+                "  for n,e in enumerate(b['entry']):\n"
+                "    r=e['resource']\n"
+                "    if r['resourceType']!='Observation' or r['code']['coding'][0]['code'] not in codes: "
+                "continue\n"
+                "    t=d.datetime.fromisoformat(r['effectiveDateTime'])\n"
+                "    if index-d.timedelta(days=365)<=t<=index: "
+                "rows.append((t,n,r['valueQuantity']['value'],r['id']))\n"
+                "  if rows: t,n,v,i=max(rows); out[name]=[v,'Observation/'+i]\n"
+                "print(json.dumps(out))",
+                bundle });
+        QVERIFY(python.waitForFinished(60000));
+        QCOMPARE(python.exitCode(), 0);
+        const QJsonObject expected = QJsonDocument::fromJson(python.readAllStandardOutput()).object();
+        QCOMPARE(expected.size(), 4);
+
+        QTemporaryDir directory;
+        const QString workspace = directory.filePath("cases.db");
+        const auto run = runCli({ "record-features", "--fhir", bundle, "--index-date", "1998-11-01",
+            "--format", "json", "--workspace", workspace, "--patient", "case-7" });
+        QCOMPARE(run.exitCode, 0);
+        const QJsonArray rows = QJsonDocument::fromJson(run.out).array();
+        QCOMPARE(rows.size(), 11);
+        for (const QJsonValue value : rows) {
+            const QJsonObject row = value.toObject();
+            if (!expected.contains(row["name"].toString()))
+                continue;
+            const QJsonArray truth = expected[row["name"].toString()].toArray();
+            // The specification asks for the unit the bundle records (mg/dL, mmol/L, %, pg/mL).
+            QCOMPARE(row["value"].toDouble(), truth[0].toDouble());
+            QCOMPARE(row["source"].toString(), truth[1].toString());
+        }
+        // Stored with their units: the workspace gives back the same values.
+        auto opened = mosaic::Workspace::open(workspace.toStdString());
+        QVERIFY(opened.has_value());
+        const auto patients = opened->patients();
+        QVERIFY(patients.has_value());
+        QCOMPARE(patients->size(), std::size_t { 1 });
+        QCOMPARE(patients->front().externalId, std::string("case-7"));
+        const auto units
+            = mosaic::records::UcumUnits::load(MOSAIC_SOURCE_DIR "/resources/ucum/ucum-essence.xml");
+        QVERIFY(units.has_value());
+        const auto spec = mosaic::records::RecordFeatureSpec::readFile(
+            MOSAIC_SOURCE_DIR "/resources/records/heart_failure_record_features.json", *units);
+        QVERIFY(spec.has_value());
+        const auto stored = opened->features(patients->front().id, spec->schema());
+        QVERIFY(stored.has_value());
+        for (qsizetype i = 0; i < rows.size(); ++i) {
+            const QJsonObject row = rows[i].toObject();
+            QCOMPARE(QString::fromStdString(stored->schema().definitions()[i].unit), row["unit"].toString());
+            if (row["value"].isNull())
+                QVERIFY(stored->isMissing(i));
+            else
+                QCOMPARE(stored->value(i), row["value"].toDouble());
+            QCOMPARE(QString::fromStdString(stored->provenance(i).source), row["source"].toString());
+        }
+    }
+
+    void refusesAnAmbiguousRecordFeatureRequest()
+    {
+        // fhirpath's example bundle holds three patients: which one must be said.
+        const auto run = runCli({ "record-features", "--fhir",
+            QStringLiteral(MOSAIC_SHARED_DATA_DIR "/records/hl7-examples/patient-bundle.json"),
+            "--index-date", "2020-01-01" });
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.err,
+            QByteArray(
+                "mosaic-cli: patient-bundle.json: the file holds 3 patients; name one with --subject\n"));
+        const auto badDate
+            = runCli({ "record-features", "--fhir", lastSyntheaBundle(), "--index-date", "1 Nov 1998" });
+        QCOMPARE(badDate.exitCode, 1);
+        QVERIFY(badDate.err.contains("--index-date is not a date"));
     }
 
     void refusesABadFileByNameWithoutIdentifiers()
