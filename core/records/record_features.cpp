@@ -693,6 +693,13 @@ private:
             warn("Patient.birthDate", "the index date is before the birth date");
             return { kNaN, provenance };
         }
+        // No age after death: an index date there is a mistake in the cohort definition, not a
+        // 106-year-old patient.
+        if (const auto &death = m_record.patient.deceased; death && death->utcSeconds < m_index.utcSeconds) {
+            warn("Patient.deceasedDateTime", "the index date is after the recorded death");
+            return { kNaN,
+                Provenance { "Patient.deceasedDateTime", "the index date is after the recorded death" } };
+        }
         using namespace std::chrono;
         auto civil = [](std::int64_t seconds) {
             const auto daysSinceEpoch = seconds >= 0 ? seconds / kSecondsPerDay
