@@ -979,10 +979,18 @@ Result<RecordCollection> readFhirFile(const std::filesystem::path &path, const F
     if (size > limits.maxFileBytes)
         return fail(ErrorCode::LimitExceeded,
             "file is " + std::to_string(size) + " bytes, more than FhirReadLimits::maxFileBytes", fileName);
-    simdjson::padded_string text;
-    if (simdjson::padded_string::load(path.string()).get(text) != simdjson::SUCCESS)
+    // Read into a padded buffer; as with the parser, one buffer per thread serves files up to 64 MiB
+    // so a cohort's bundles do not each allocate and page-fault their own.
+    constexpr std::size_t kReusedCapacity = std::size_t { 64 } << 20;
+    thread_local std::vector<char> reusedBuffer;
+    std::vector<char> localBuffer;
+    std::vector<char> &buffer = size <= kReusedCapacity ? reusedBuffer : localBuffer;
+    buffer.resize(std::max<std::size_t>(buffer.size(), size + simdjson::SIMDJSON_PADDING));
+    std::ifstream file(path, std::ios::binary);
+    if (!file.read(buffer.data(), static_cast<std::streamsize>(size)))
         return fail(ErrorCode::NotFound, "cannot read the file", fileName);
-    return readText(std::string_view(text), text.size() + simdjson::SIMDJSON_PADDING, fileName, limits);
+    std::fill_n(buffer.data() + size, simdjson::SIMDJSON_PADDING, '\0');
+    return readText(std::string_view(buffer.data(), size), buffer.size(), fileName, limits);
 }
 
 Result<RecordCollection> readFhirText(
