@@ -58,37 +58,55 @@ double squaredDistance(
     return (data.row(row) - centres.row(centre)).squaredNorm();
 }
 
-// k-means++ seeding (Arthur & Vassilvitskii 2007): the first centre uniformly, each next one with
-// probability proportional to the squared distance to the nearest centre chosen so far.
+// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, as scikit-learn's KMeans does it): the first
+// centre uniformly; each next one the best, by the resulting sum of squared distances, of
+// 2 + floor(ln k) candidates drawn with probability proportional to the squared distance to the
+// nearest centre chosen so far.
 Eigen::MatrixXd kMeansPlusPlusCentres(const Eigen::MatrixXd &data, int components, std::mt19937_64 &generator)
 {
     const Eigen::Index rows = data.rows();
+    const int trials = 2 + static_cast<int>(std::log(static_cast<double>(components)));
+    auto uniformRow = [&] {
+        return std::min(
+            static_cast<Eigen::Index>(uniform01(generator) * static_cast<double>(rows)), rows - 1);
+    };
     Eigen::MatrixXd centres(components, data.cols());
-    auto first = static_cast<Eigen::Index>(uniform01(generator) * static_cast<double>(rows));
-    centres.row(0) = data.row(std::min(first, rows - 1));
+    centres.row(0) = data.row(uniformRow());
     Eigen::VectorXd nearest(rows);
     for (Eigen::Index row = 0; row < rows; ++row)
         nearest(row) = squaredDistance(data, row, centres, 0);
     for (int centre = 1; centre < components; ++centre) {
         const double total = nearest.sum();
-        Eigen::Index chosen = rows - 1;
-        if (total > 0.0) {
-            const double target = uniform01(generator) * total;
-            double cumulative = 0.0;
-            for (Eigen::Index row = 0; row < rows; ++row) {
-                cumulative += nearest(row);
-                if (cumulative > target) {
-                    chosen = row;
-                    break;
+        double bestPotential = std::numeric_limits<double>::infinity();
+        Eigen::VectorXd bestNearest;
+        Eigen::Index bestRow = 0;
+        for (int trial = 0; trial < trials; ++trial) {
+            Eigen::Index candidate = rows - 1;
+            if (total > 0.0) {
+                const double target = uniform01(generator) * total;
+                double cumulative = 0.0;
+                for (Eigen::Index row = 0; row < rows; ++row) {
+                    cumulative += nearest(row);
+                    if (cumulative > target) {
+                        candidate = row;
+                        break;
+                    }
                 }
+            } else {
+                candidate = uniformRow();
             }
-        } else {
-            chosen = std::min(
-                static_cast<Eigen::Index>(uniform01(generator) * static_cast<double>(rows)), rows - 1);
+            Eigen::VectorXd updated(rows);
+            for (Eigen::Index row = 0; row < rows; ++row)
+                updated(row) = std::min(nearest(row), (data.row(row) - data.row(candidate)).squaredNorm());
+            const double potential = updated.sum();
+            if (potential < bestPotential) {
+                bestPotential = potential;
+                bestNearest = std::move(updated);
+                bestRow = candidate;
+            }
         }
-        centres.row(centre) = data.row(chosen);
-        for (Eigen::Index row = 0; row < rows; ++row)
-            nearest(row) = std::min(nearest(row), squaredDistance(data, row, centres, centre));
+        centres.row(centre) = data.row(bestRow);
+        nearest = std::move(bestNearest);
     }
     return centres;
 }

@@ -34,7 +34,7 @@ def mixture(request, data):
                                 random_state=request["seed"]).fit(data)
         result["fits"].append({"k": k, "bic": model.bic(data),
                                "log_likelihood": float(model.score(data) * data.shape[0]),
-                               "converged": bool(model.converged_)})
+                               "converged": bool(model.converged_), "labels": model.predict(data).tolist()})
     if result["fits"]:
         result["chosen_k"] = min(result["fits"], key=lambda fit: fit["bic"])["k"]
     given = []

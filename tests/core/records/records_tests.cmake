@@ -8,6 +8,7 @@ mosaic_add_test(tst_fhir_reader SOURCES core/records/tst_fhir_reader.cpp LIBRARI
 # scikit-learn and statsmodels (/usr/bin/python3) as the independent truth.
 mosaic_add_test(tst_gaussian_mixture SOURCES core/records/tst_gaussian_mixture.cpp LIBRARIES mosaic_records)
 mosaic_add_test(tst_survival SOURCES core/records/tst_survival.cpp LIBRARIES mosaic_records)
+mosaic_add_test(tst_phenogroups SOURCES core/records/tst_phenogroups.cpp LIBRARIES mosaic_records)
 # UCUM units and molar masses; the peer is NLM's ucum-lhc under node (tests/core/records/ucum_peer).
 mosaic_add_test(tst_ucum_units SOURCES core/records/tst_ucum_units.cpp LIBRARIES mosaic_records)
 mosaic_add_test(tst_patient_timeline SOURCES core/records/tst_patient_timeline.cpp LIBRARIES mosaic_records)
