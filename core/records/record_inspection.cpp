@@ -75,7 +75,10 @@ std::optional<RecordFileFormat> detectRecordFileFormat(const std::filesystem::pa
     if (head.starts_with("\xEF\xBB\xBF"))
         head.remove_prefix(3);
     const auto first = head.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && head[first] == '{')
+    // Other JSON (a model bundle, radiomics settings) is not FHIR: FHIR writers put resourceType
+    // first, so it is within the first 4 KiB.
+    if (first != std::string_view::npos && head[first] == '{'
+        && head.find("\"resourceType\"") != std::string_view::npos)
         return RecordFileFormat::Fhir;
     std::string start(head.substr(0, 8));
     std::ranges::transform(

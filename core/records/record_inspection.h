@@ -20,9 +20,9 @@ namespace mosaic::records {
 
 enum class RecordFileFormat { Fhir, Csv };
 
-// From the first bytes: a JSON object ("{", after an optional UTF-8 byte-order mark and white
-// space) is FHIR; a first line starting "patient," (any case) is the long CSV format. std::nullopt
-// for anything else, or a file that cannot be read.
+// From the first 4 KiB: a JSON object ("{", after an optional UTF-8 byte-order mark and white
+// space) that names a "resourceType" is FHIR; a first line starting "patient," (any case) is the long CSV
+// format. std::nullopt for anything else, or a file that cannot be read.
 [[nodiscard]] std::optional<RecordFileFormat> detectRecordFileFormat(const std::filesystem::path &path);
 
 // One coded observation kind: how many observations (and components) carry it, in which units.

@@ -206,6 +206,22 @@ private slots:
         QVERIFY(badDate.err.contains("--index-date is not a date"));
     }
 
+    void leavesOtherJsonToTheOtherModalities()
+    {
+        // A JSON object without a resourceType (radiomics settings, a model bundle) is not claimed as
+        // FHIR; `records` still reads it as FHIR when told to, and says why it cannot.
+        QTemporaryDir directory;
+        const QString path = directory.filePath("settings.json");
+        writeFile(path, "{\"binWidth\": 25}");
+        const auto inspected = runCli({ "inspect", path });
+        QCOMPARE(inspected.exitCode, 1);
+        QVERIFY(!inspected.err.contains("resourceType"));
+        const auto records = runCli({ "records", "--fhir", path });
+        QCOMPARE(records.exitCode, 1);
+        QCOMPARE(records.err,
+            QByteArray("mosaic-cli: settings.json, resource: resourceType is missing or not a string\n"));
+    }
+
     void refusesABadFileByNameWithoutIdentifiers()
     {
         QTemporaryDir directory;
