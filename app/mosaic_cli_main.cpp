@@ -3,6 +3,7 @@
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "app/cli_support.h"
 #include "app/genomics_commands.h"
+#include "app/phenogroup_command.h"
 #include "app/records_commands.h"
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
@@ -477,6 +478,8 @@ int main(int argc, char **argv)
     addGenomicsCommands(app, genomics);
     RecordsCommands records;
     addRecordsCommands(app, records);
+    PhenogroupCommand phenogroups;
+    addPhenogroupCommand(app, phenogroups);
 
     try {
         app.parse(argc, argv);
@@ -498,6 +501,8 @@ int main(int argc, char **argv)
     if (const auto status = runGenomicsCommand(genomics))
         return *status;
     if (const auto status = runRecordsCommand(records))
+        return *status;
+    if (const auto status = runPhenogroupCommand(phenogroups))
         return *status;
     return runValidate(validate);
 }
