@@ -265,14 +265,23 @@ private slots:
 
     void heartFailureCohortMatchesPeers_data()
     {
+        // The report's figures for each covariance type: group 2's size and deaths, and its hazard
+        // ratio against group 1 (group 1 holds the rest of the 299 patients and 96 deaths).
         QTest::addColumn<CovarianceType>("covariance");
-        QTest::newRow("full covariance") << CovarianceType::Full;
-        QTest::newRow("diagonal covariance") << CovarianceType::Diagonal;
+        QTest::addColumn<int>("highRiskPatients");
+        QTest::addColumn<int>("highRiskDeaths");
+        QTest::addColumn<double>("hazardRatio");
+        QTest::newRow("full covariance") << CovarianceType::Full << 29 << 20 << 3.02;
+        QTest::newRow("diagonal covariance (the reported protocol)")
+            << CovarianceType::Diagonal << 51 << 32 << 3.20;
     }
 
     void heartFailureCohortMatchesPeers()
     {
         QFETCH(CovarianceType, covariance);
+        QFETCH(int, highRiskPatients);
+        QFETCH(int, highRiskDeaths);
+        QFETCH(double, hazardRatio);
         if (!std::filesystem::exists(heartFailureCsv()))
             QSKIP("the shared heart-failure cohort is not present");
         CohortTableOptions options;
@@ -292,6 +301,11 @@ private slots:
         QCOMPARE(analysis->events, std::size_t { 96 });
         // The figures of the report (docs/validation.md): BIC chooses two groups with either covariance.
         QCOMPARE(analysis->chosenGroups, 2);
+        QCOMPARE(analysis->groups[1].patients, static_cast<std::size_t>(highRiskPatients));
+        QCOMPARE(analysis->groups[1].events, static_cast<std::size_t>(highRiskDeaths));
+        QCOMPARE(analysis->groups[0].patients + analysis->groups[1].patients, std::size_t { 299 });
+        QVERIFY(analysis->groups[1].hazardRatio.has_value());
+        QVERIFY(near(analysis->groups[1].hazardRatio->hazardRatio, hazardRatio, 0.005));
 
         QJsonArray given;
         QJsonArray logs;
