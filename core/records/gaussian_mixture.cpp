@@ -348,6 +348,10 @@ Result<GaussianMixture> fitGaussianMixture(
         return fail(ErrorCode::InvalidArgument,
             "the number of components must be between 1 and " + std::to_string(settings.maxComponents)
                 + ", not " + std::to_string(components));
+    if (data.cols() > settings.maxDimensions)
+        return fail(ErrorCode::LimitExceeded,
+            std::to_string(data.cols()) + " variables exceed the mixture's limit of "
+                + std::to_string(settings.maxDimensions));
     if (data.rows() < components)
         return fail(ErrorCode::InvalidArgument,
             std::to_string(data.rows()) + " observations cannot be split into " + std::to_string(components)

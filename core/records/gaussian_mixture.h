@@ -38,6 +38,7 @@ struct GaussianMixtureSettings
     int restarts = 10; // independent k-means++ starts; the best log-likelihood wins
     std::uint64_t seed = 20261130;
     int maxComponents = 50; // a refusal limit, not a tuning choice
+    int maxDimensions = 500; // likewise: a full covariance is dimensions^2 doubles per component
 };
 
 // A fitted (or given) mixture. Covariances are d x d for both types; a diagonal mixture's are diagonal.
@@ -88,8 +89,8 @@ private:
 // Fits settings.components components to the rows of `data` (observations x variables). Refuses
 // (InvalidArgument) an empty matrix, fewer rows than components, a component count outside
 // 1..maxComponents, a non-finite cell (naming row and column, 0-based), a constant column, a
-// non-positive regularisation or tolerance; ModelFailure when a covariance stops being positive
-// definite despite the regularisation.
+// non-positive regularisation or tolerance; LimitExceeded for more than maxDimensions variables;
+// ModelFailure when a covariance stops being positive definite despite the regularisation.
 [[nodiscard]] Result<GaussianMixture> fitGaussianMixture(
     const Eigen::MatrixXd &data, const GaussianMixtureSettings &settings);
 

@@ -272,6 +272,11 @@ private slots:
         settings.regularisation = 0.0;
         QVERIFY(!fitGaussianMixture(data, settings));
         QVERIFY(!selectGaussianMixture(data, 3, 2, GaussianMixtureSettings {}));
+        GaussianMixtureSettings narrow;
+        narrow.maxDimensions = 2;
+        auto wide = fitGaussianMixture(data, narrow);
+        QVERIFY(!wide);
+        QCOMPARE(wide.error().code, ErrorCode::LimitExceeded);
 
         Eigen::MatrixXd means = Eigen::MatrixXd::Zero(2, 2);
         const std::vector<Eigen::MatrixXd> identity(2, Eigen::MatrixXd::Identity(2, 2));
