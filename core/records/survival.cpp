@@ -287,6 +287,12 @@ Result<CoxModel> fitCox(std::span<const double> times, std::span<const int> even
         return fail(
             ErrorCode::ModelFailure, "the Cox model's information matrix is singular at the estimate");
     model.covariance = finalSolver.solve(Eigen::MatrixXd::Identity(p, p));
+    for (Eigen::Index j = 0; j < p; ++j)
+        if (!(std::sqrt(model.covariance(j, j)) <= settings.maxStandardError))
+            return fail(ErrorCode::ModelFailure,
+                "the Cox coefficient of '" + names[static_cast<std::size_t>(j)]
+                    + "' has no finite estimate (its standard error is unbounded, e.g. a group without "
+                      "events)");
     model.logPartialLikelihood = current.value;
     for (Eigen::Index j = 0; j < p; ++j) {
         CoxCoefficient coefficient;

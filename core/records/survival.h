@@ -84,6 +84,9 @@ struct CoxSettings
     // A coefficient whose magnitude passes this has no finite estimate (monotone likelihood, e.g. a
     // covariate level without events); the fit is refused rather than reported as a huge ratio.
     double maxAbsCoefficient = 20.0;
+    // Likewise a standard error above this (the likelihood has flattened out: the convergence test
+    // can stop before the coefficient passes maxAbsCoefficient).
+    double maxStandardError = 50.0;
 };
 
 // Cox proportional hazards by Newton-Raphson with step halving, ties handled by Breslow's

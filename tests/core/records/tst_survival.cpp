@@ -322,6 +322,14 @@ private slots:
         QCOMPARE(monotone.error().code, ErrorCode::ModelFailure);
         QVERIFY2(QString::fromStdString(monotone.error().detail).contains("'group 2' has no finite estimate"),
             monotone.error().detail.c_str());
+        // The same with a loose coefficient limit: the likelihood flattens before the coefficient
+        // reaches it, and the unbounded standard error refuses it instead.
+        CoxSettings loose;
+        loose.maxAbsCoefficient = 1000.0;
+        auto flat = fitCox(times, std::vector<int> { 1, 1, 1, 0, 0, 0 }, group, { "group 2" }, loose);
+        QVERIFY(!flat);
+        QVERIFY2(QString::fromStdString(flat.error().detail).contains("no finite estimate"),
+            flat.error().detail.c_str());
         // Names must match the covariates.
         QVERIFY(!fitCox(times, std::vector<int> { 1, 1, 0, 1, 0, 1 }, group, {}));
     }
