@@ -222,6 +222,36 @@ private slots:
             QByteArray("mosaic-cli: settings.json, resource: resourceType is missing or not a string\n"));
     }
 
+    void findsTheDocumentedHeartFailurePhenogroups()
+    {
+        // The command of docs/validation.md, "Heart failure: phenogroups"; tst_phenogroups checks the
+        // same analysis against scikit-learn and statsmodels. Here: the command line gives those
+        // figures, and places a new cardiorenal patient (creatinine 3.1 mg/dL, sodium 130) in group 2.
+        const auto run = runCli({ "phenogroups", "--table",
+            QStringLiteral(MOSAIC_SHARED_DATA_DIR "/clinical/heart_failure_S1Data.csv"), "--columns",
+            "Age,Ejection.Fraction,Sodium,Creatinine,Pletelets,CPK", "--log", "Creatinine,Pletelets,CPK",
+            "--binary", "Gender,Smoking,Diabetes,BP,Anaemia", "--time", "TIME", "--event", "Event",
+            "--covariance", "diag", "--regularisation", "0.05", "--restarts", "20", "--max-groups", "6",
+            "--survival-at", "90,180", "--patient",
+            "Age=70,Ejection.Fraction=30,Sodium=130,Creatinine=3.1,Pletelets=200000,CPK=300" });
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject result = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(result["chosen_groups"].toInt(), 2);
+        QCOMPARE(result["events"].toInt(), 96);
+        const QJsonArray groups = result["groups"].toArray();
+        QCOMPARE(groups.size(), 2);
+        QCOMPARE(groups[0].toObject()["patients"].toInt(), 248);
+        QCOMPARE(groups[1].toObject()["patients"].toInt(), 51);
+        QCOMPARE(groups[1].toObject()["events"].toInt(), 32);
+        const QJsonObject hazard = groups[1].toObject()["hazard_ratio"].toObject();
+        QCOMPARE(qRound(hazard["hazard_ratio"].toDouble() * 100), 320);
+        QCOMPARE(qRound(hazard["ci95"].toArray()[0].toDouble() * 100), 209);
+        QCOMPARE(qRound(hazard["ci95"].toArray()[1].toDouble() * 100), 491);
+        const QJsonObject patient = result["patient"].toObject();
+        QCOMPARE(patient["group"].toInt(), 2);
+        QVERIFY(patient["posteriors"].toArray()[1].toObject()["probability"].toDouble() > 0.99);
+    }
+
     void refusesABadFileByNameWithoutIdentifiers()
     {
         QTemporaryDir directory;
