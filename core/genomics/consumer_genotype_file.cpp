@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/consumer_genotype_file.h"
 
-#include "core/genomics/input_file.h"
+#include "core/input_file.h"
 
 #include <algorithm>
 #include <array>

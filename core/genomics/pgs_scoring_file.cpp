@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/pgs_scoring_file.h"
 
-#include "core/genomics/input_file.h"
+#include "core/input_file.h"
 #include "core/genomics/vcf_reader.h"
 
 #include <algorithm>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/records/csv_records.h"
 
+#include "core/input_file.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -568,11 +570,9 @@ Result<std::vector<PatientRecord>> readCsvRecords(
     const std::filesystem::path &path, const CsvRecordLimits &limits)
 {
     const std::string name = path.filename().string();
+    if (auto checked = checkInputFile(path, "CSV records", ErrorCode::Malformed); !checked)
+        return std::unexpected(checked.error());
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return fail(ErrorCode::NotFound, "the file does not exist", name);
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::Unsupported, "not a regular file", name);
     const auto size = std::filesystem::file_size(path, ec);
     if (ec)
         return fail(ErrorCode::NotFound, "the file's size cannot be read", name);

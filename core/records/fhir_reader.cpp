@@ -2,6 +2,8 @@
 // simdjson (DOM API) parses and validates the JSON: UTF-8, nesting depth; this file walks the tree.
 #include "core/records/fhir_reader.h"
 
+#include "core/input_file.h"
+
 #include <algorithm>
 #include <array>
 #include <fstream>
@@ -229,6 +231,22 @@ public:
         return object(value);
     }
 
+    // Calls visit(object) for each item of the array `key`, with the item's path scoped; an item
+    // that is not an object is reported.
+    template <typename Visit> void forEachObject(const object &from, std::string_view key, Visit visit)
+    {
+        const auto values = childArray(from, key);
+        if (!values)
+            return;
+        auto scope = enter(key);
+        std::size_t index = 0;
+        for (const element value : *values) {
+            auto itemScope = enterItem(index++);
+            if (const auto object_ = item(value))
+                visit(*object_);
+        }
+    }
+
     void report(std::string_view key, std::string problem)
     {
         if (failed())
@@ -269,16 +287,8 @@ Coding readCoding(FieldReader &reader, const object &from)
 CodeableConcept readConcept(FieldReader &reader, const object &from)
 {
     CodeableConcept concept_;
-    if (const auto codings = reader.childArray(from, "coding")) {
-        auto scope = reader.enter("coding");
-        std::size_t index = 0;
-        for (const element value : *codings) {
-            auto itemScope = reader.enterItem(index);
-            if (const auto coding = reader.item(value))
-                concept_.codings.push_back(readCoding(reader, *coding));
-            ++index;
-        }
-    }
+    reader.forEachObject(from, "coding",
+        [&](const object &coding) { concept_.codings.push_back(readCoding(reader, coding)); });
     concept_.text = reader.string(from, "text");
     return concept_;
 }
@@ -295,17 +305,8 @@ std::optional<CodeableConcept> readConceptField(FieldReader &reader, const objec
 std::vector<CodeableConcept> readConceptList(FieldReader &reader, const object &from, std::string_view key)
 {
     std::vector<CodeableConcept> concepts;
-    const auto values = reader.childArray(from, key);
-    if (!values)
-        return concepts;
-    auto scope = reader.enter(key);
-    std::size_t index = 0;
-    for (const element value : *values) {
-        auto itemScope = reader.enterItem(index);
-        if (const auto concept_ = reader.item(value))
-            concepts.push_back(readConcept(reader, *concept_));
-        ++index;
-    }
+    reader.forEachObject(
+        from, key, [&](const object &concept_) { concepts.push_back(readConcept(reader, concept_)); });
     return concepts;
 }
 
@@ -604,32 +605,17 @@ private:
         if (const auto text = reader.field(resource, "valueString", element_type::STRING))
             observation.text = std::string(std::string_view(*text));
         observation.boolean = reader.boolean(resource, "valueBoolean");
-        if (const auto components = reader.childArray(resource, "component")) {
-            auto scope = reader.enter("component");
-            std::size_t index = 0;
-            for (const element value : *components) {
-                auto itemScope = reader.enterItem(index);
-                if (const auto component = reader.item(value))
-                    observation.components.push_back(readComponent(reader, *component));
-                ++index;
-            }
-        }
+        reader.forEachObject(resource, "component", [&](const object &component) {
+            observation.components.push_back(readComponent(reader, component));
+        });
         observation.interpretation = readConceptList(reader, resource, "interpretation");
-        if (const auto ranges = reader.childArray(resource, "referenceRange")) {
-            auto scope = reader.enter("referenceRange");
-            std::size_t index = 0;
-            for (const element value : *ranges) {
-                auto itemScope = reader.enterItem(index);
-                if (const auto range = reader.item(value)) {
-                    ReferenceRange referenceRange;
-                    referenceRange.low = readQuantity(reader, *range, "low");
-                    referenceRange.high = readQuantity(reader, *range, "high");
-                    referenceRange.text = reader.string(*range, "text");
-                    observation.referenceRange.push_back(std::move(referenceRange));
-                }
-                ++index;
-            }
-        }
+        reader.forEachObject(resource, "referenceRange", [&](const object &range) {
+            ReferenceRange referenceRange;
+            referenceRange.low = readQuantity(reader, range, "low");
+            referenceRange.high = readQuantity(reader, range, "high");
+            referenceRange.text = reader.string(range, "text");
+            observation.referenceRange.push_back(std::move(referenceRange));
+        });
         observation.encounterId = referencedId(referenceField(reader, resource, "encounter"), m_fullUrls);
         if (const auto patient = patientFor(reader, resource); patient && !reader.failed())
             m_collection.patients[*patient].observations.push_back(std::move(observation));
@@ -729,16 +715,9 @@ private:
         report.status = reader.string(resource, "status");
         report.effective = readTimeChoice(reader, resource, kEffective);
         report.conclusion = reader.string(resource, "conclusion");
-        if (const auto results = reader.childArray(resource, "result")) {
-            auto scope = reader.enter("result");
-            std::size_t index = 0;
-            for (const element value : *results) {
-                auto itemScope = reader.enterItem(index);
-                if (const auto result = reader.item(value))
-                    report.resultIds.push_back(referencedId(reader.string(*result, "reference"), m_fullUrls));
-                ++index;
-            }
-        }
+        reader.forEachObject(resource, "result", [&](const object &result) {
+            report.resultIds.push_back(referencedId(reader.string(result, "reference"), m_fullUrls));
+        });
         if (const auto patient = patientFor(reader, resource); patient && !reader.failed())
             m_collection.patients[*patient].reports.push_back(std::move(report));
     }
@@ -772,40 +751,23 @@ private:
     {
         ImagingStudyReference study;
         study.source = sourceOf(reader, resource, "ImagingStudy");
-        if (const auto identifiers = reader.childArray(resource, "identifier")) {
-            auto scope = reader.enter("identifier");
-            std::size_t index = 0;
-            for (const element value : *identifiers) {
-                auto itemScope = reader.enterItem(index);
-                if (const auto identifier = reader.item(value)) {
-                    const std::string uid = reader.string(*identifier, "value");
-                    if (uid.starts_with("urn:oid:") && study.studyInstanceUid.empty())
-                        study.studyInstanceUid = uid.substr(8);
-                }
-                ++index;
-            }
-        }
+        reader.forEachObject(resource, "identifier", [&](const object &identifier) {
+            const std::string uid = reader.string(identifier, "value");
+            if (uid.starts_with("urn:oid:") && study.studyInstanceUid.empty())
+                study.studyInstanceUid = uid.substr(8);
+        });
         study.started = reader.time(resource, "started");
         if (const auto instances = reader.number(resource, "numberOfInstances"))
             study.numberOfInstances = *instances >= 0 && *instances < 1e9 ? static_cast<int>(*instances) : 0;
-        if (const auto series = reader.childArray(resource, "series")) {
-            auto scope = reader.enter("series");
-            std::size_t index = 0;
-            for (const element value : *series) {
-                auto itemScope = reader.enterItem(index);
-                if (const auto one = reader.item(value)) {
-                    study.seriesInstanceUids.push_back(reader.string(*one, "uid"));
-                    if (const auto modality = reader.childObject(*one, "modality")) {
-                        auto modalityScope = reader.enter("modality");
-                        const std::string code = reader.string(*modality, "code");
-                        if (!code.empty()
-                            && std::ranges::find(study.modalities, code) == study.modalities.end())
-                            study.modalities.push_back(code);
-                    }
-                }
-                ++index;
+        reader.forEachObject(resource, "series", [&](const object &one) {
+            study.seriesInstanceUids.push_back(reader.string(one, "uid"));
+            if (const auto modality = reader.childObject(one, "modality")) {
+                auto modalityScope = reader.enter("modality");
+                const std::string code = reader.string(*modality, "code");
+                if (!code.empty() && std::ranges::find(study.modalities, code) == study.modalities.end())
+                    study.modalities.push_back(code);
             }
-        }
+        });
         if (const auto patient = patientFor(reader, resource); patient && !reader.failed())
             m_collection.patients[*patient].imagingStudies.push_back(std::move(study));
     }
@@ -966,16 +928,12 @@ bool isFhirR4ResourceType(std::string_view name)
 Result<RecordCollection> readFhirFile(const std::filesystem::path &path, const FhirReadLimits &limits)
 {
     const std::string fileName = path.filename().string();
+    if (auto checked = checkInputFile(path, "FHIR JSON", ErrorCode::Malformed); !checked)
+        return std::unexpected(checked.error());
     std::error_code error;
-    if (!std::filesystem::exists(path, error))
-        return fail(ErrorCode::NotFound, "file does not exist", fileName);
-    if (!std::filesystem::is_regular_file(path, error))
-        return fail(ErrorCode::InvalidArgument, "not a regular file", fileName);
     const auto size = std::filesystem::file_size(path, error);
     if (error)
         return fail(ErrorCode::NotFound, "cannot read the file size: " + error.message(), fileName);
-    if (size == 0)
-        return fail(ErrorCode::Malformed, "file is empty", fileName);
     if (size > limits.maxFileBytes)
         return fail(ErrorCode::LimitExceeded,
             "file is " + std::to_string(size) + " bytes, more than FhirReadLimits::maxFileBytes", fileName);

@@ -445,14 +445,14 @@ private slots:
         const auto missing = readFhirFile(directory.filePath("absent.json").toStdString());
         QVERIFY(!missing.has_value());
         QCOMPARE(
-            QString::fromStdString(missing.error().message()), QString("absent.json: file does not exist"));
+            QString::fromStdString(missing.error().message()), QString("absent.json: the file does not exist"));
         writeFile(directory.filePath("empty.json"), {});
         const auto empty = readFhirFile(directory.filePath("empty.json").toStdString());
         QVERIFY(!empty.has_value());
-        QCOMPARE(QString::fromStdString(empty.error().message()), QString("empty.json: file is empty"));
+        QCOMPARE(QString::fromStdString(empty.error().message()), QString("empty.json: the file is empty, not FHIR JSON"));
         const auto folder = readFhirFile(directory.path().toStdString());
         QVERIFY(!folder.has_value());
-        QCOMPARE(folder.error().code, mosaic::ErrorCode::InvalidArgument);
+        QCOMPARE(folder.error().code, mosaic::ErrorCode::Unsupported);
         FhirReadLimits small;
         small.maxFileBytes = 1000;
         const auto large = readFhirFile(syntheaBundles().front().toStdString(), small);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The checks every genomic reader makes before it opens a file: it exists, it is a regular file (not a
-// folder or a device), and it is not empty. Errors name the file (its name only).
+// The checks every reader of an input file makes before it opens it (genomic files, FHIR, CSV
+// records): it exists, it is a regular file (not a folder or a device), and it is not empty. Errors
+// name the file (its name only).
 #pragma once
 
 #include "core/error.h"
