@@ -339,6 +339,17 @@ std::optional<Quantity> readQuantity(FieldReader &reader, const object &from, st
     return quantity;
 }
 
+// value[x] as a number: valueQuantity, or valueInteger as a count in UCUM's unity "1".
+std::optional<Quantity> readValueQuantity(FieldReader &reader, const object &from)
+{
+    if (auto quantity = readQuantity(reader, from, "valueQuantity"))
+        return quantity;
+    const auto count = reader.field(from, "valueInteger", element_type::INT64);
+    if (!count)
+        return std::nullopt;
+    return Quantity { static_cast<double>(std::int64_t(*count)), "1", std::string(kUcumSystem), {} };
+}
+
 // FHIR's choice types for a time: `<x>DateTime`, `<x>Instant` or `<x>Period` (its start, or end).
 struct TimeChoice
 {
@@ -580,7 +591,7 @@ private:
         ObservationComponent component;
         if (auto code = readConceptField(reader, from, "code"))
             component.code = std::move(*code);
-        component.quantity = readQuantity(reader, from, "valueQuantity");
+        component.quantity = readValueQuantity(reader, from);
         component.codedValue = readConceptField(reader, from, "valueCodeableConcept");
         if (const auto text = reader.field(from, "valueString", element_type::STRING))
             component.text = std::string(std::string_view(*text));
@@ -600,7 +611,7 @@ private:
             reader.report("code", "is missing: an Observation must say what was observed");
         observation.effective = readTimeChoice(reader, resource, kEffective);
         observation.issued = reader.time(resource, "issued");
-        observation.quantity = readQuantity(reader, resource, "valueQuantity");
+        observation.quantity = readValueQuantity(reader, resource);
         observation.codedValue = readConceptField(reader, resource, "valueCodeableConcept");
         if (const auto text = reader.field(resource, "valueString", element_type::STRING))
             observation.text = std::string(std::string_view(*text));

@@ -39,6 +39,8 @@ def summarise(resources):
                 loinc_counts[coding["code"]] += 1
                 if "valueQuantity" in resource:
                     loinc_sums[coding["code"]] += resource["valueQuantity"]["value"]
+                elif "valueInteger" in resource:
+                    loinc_sums[coding["code"]] += resource["valueInteger"]
         for component in resource.get("component", []):
             for coding in component.get("code", {}).get("coding", []):
                 if coding.get("system") == "http://loinc.org":

@@ -319,7 +319,10 @@ private slots:
             "'subject':{'reference':'Patient/"
             "p1'},'effectivePeriod':{'start':'2019-01-01','end':'2019-06-30'}}},\n"
             " {'resource':{'resourceType':'Observation','id':'o3','status':'final','code':{'text':'group "
-            "measure'},'subject':{'reference':'Group/g1'}}}\n"
+            "measure'},'subject':{'reference':'Group/g1'}}},\n"
+            " {'resource':{'resourceType':'Observation','id':'o4','status':'final','code':{'text':'falls in "
+            "a "
+            "year'},'subject':{'reference':'Patient/p1'},'valueInteger':3}}\n"
             "]}");
         const auto collection
             = readFhirText(std::string_view(searchset.constData(), searchset.size()), "search.json");
@@ -329,7 +332,10 @@ private slots:
         const PatientRecord &record = collection->patients.front();
         QCOMPARE(record.patient.gender, std::string("female"));
         QCOMPARE(record.patient.birthDate->text, std::string("1950-04-02"));
-        QCOMPARE(record.observations.size(), std::size_t { 2 });
+        QCOMPARE(record.observations.size(), std::size_t { 3 });
+        // valueInteger is a count: UCUM's unity.
+        QCOMPARE(record.observations[2].quantity->value, 3.0);
+        QCOMPARE(record.observations[2].quantity->unit, std::string("1"));
         QCOMPARE(record.observations[0].interpretation.at(0).codings.at(0).code, std::string("H"));
         QCOMPARE(record.observations[0].referenceRange.at(0).high->value, 1.2);
         QCOMPARE(record.observations[1].effective->text, std::string("2021-05-06T08:00:00Z"));
@@ -339,7 +345,7 @@ private slots:
         QCOMPARE(record.medications[0].end->text, std::string("2019-06-30"));
         QCOMPARE(collection->unattachedResources, std::size_t { 1 });
         QCOMPARE(collection->warnings.size(), std::size_t { 1 });
-        QCOMPARE(collection->resourceCounts.at("Observation"), std::size_t { 3 });
+        QCOMPARE(collection->resourceCounts.at("Observation"), std::size_t { 4 });
     }
 
     void refusesBadInput_data()
@@ -444,12 +450,13 @@ private slots:
         QTemporaryDir directory;
         const auto missing = readFhirFile(directory.filePath("absent.json").toStdString());
         QVERIFY(!missing.has_value());
-        QCOMPARE(
-            QString::fromStdString(missing.error().message()), QString("absent.json: the file does not exist"));
+        QCOMPARE(QString::fromStdString(missing.error().message()),
+            QString("absent.json: the file does not exist"));
         writeFile(directory.filePath("empty.json"), {});
         const auto empty = readFhirFile(directory.filePath("empty.json").toStdString());
         QVERIFY(!empty.has_value());
-        QCOMPARE(QString::fromStdString(empty.error().message()), QString("empty.json: the file is empty, not FHIR JSON"));
+        QCOMPARE(QString::fromStdString(empty.error().message()),
+            QString("empty.json: the file is empty, not FHIR JSON"));
         const auto folder = readFhirFile(directory.path().toStdString());
         QVERIFY(!folder.has_value());
         QCOMPARE(folder.error().code, mosaic::ErrorCode::Unsupported);
