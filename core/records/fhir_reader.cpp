@@ -11,6 +11,7 @@
 #include <simdjson.h>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace mosaic::records {
@@ -86,25 +87,26 @@ bool findDuplicateKey(const element &value, std::vector<std::string> &path)
     if (value.type() != element_type::OBJECT)
         return false;
     const object fields(value);
-    // Quadratic, but FHIR objects hold a handful of keys; the first 32 stay on the stack.
-    std::array<std::string_view, 32> firstKeys;
-    std::vector<std::string_view> moreKeys;
+    // FHIR objects hold a handful of keys: the first 16 are compared pairwise on the stack; an object
+    // with more (only hostile or unusual input) moves to a hash set, so no input is quadratic.
+    std::array<std::string_view, 16> firstKeys;
+    std::unordered_set<std::string_view> moreKeys;
     std::size_t count = 0;
     for (const auto field : fields) {
-        const auto seen = [&](std::string_view key) {
-            const auto stacked
-                = firstKeys.begin() + static_cast<std::ptrdiff_t>(std::min(count, firstKeys.size()));
-            return std::find(firstKeys.begin(), stacked, key) != stacked
-                || std::ranges::find(moreKeys, key) != moreKeys.end();
-        };
-        if (seen(field.key)) {
+        bool repeated = false;
+        if (count < firstKeys.size()) {
+            const auto stacked = firstKeys.begin() + static_cast<std::ptrdiff_t>(count);
+            repeated = std::find(firstKeys.begin(), stacked, field.key) != stacked;
+            *stacked = field.key;
+        } else {
+            if (moreKeys.empty())
+                moreKeys.insert(firstKeys.begin(), firstKeys.end());
+            repeated = !moreKeys.insert(field.key).second;
+        }
+        if (repeated) {
             path.push_back(std::string(field.key) + " (duplicate key)");
             return true;
         }
-        if (count < firstKeys.size())
-            firstKeys[count] = field.key;
-        else
-            moreKeys.push_back(field.key);
         ++count;
         if (findDuplicateKey(field.value, path)) {
             path.push_back(std::string(field.key));

@@ -377,6 +377,18 @@ private slots:
             << "b.json: a key appears twice in one object, so "
                "its value is ambiguous: entry[0].resource.id "
                "(duplicate key)";
+        // Past 16 keys the check moves to a hash set: a repeat of an early key and of a late one.
+        QByteArray wide = "{\"resourceType\":\"Basic\"";
+        for (int i = 0; i < 20; ++i)
+            wide += ",\"k" + QByteArray::number(i) + "\":" + QByteArray::number(i);
+        QTest::newRow("a repeat of the 3rd key after 21 keys")
+            << wide + ",\"k1\":0}"
+            << "w.json"
+            << "w.json: a key appears twice in one object, so its value is ambiguous: k1 (duplicate key)";
+        QTest::newRow("a repeat of the 20th key after 21 keys")
+            << wide + ",\"k18\":0}"
+            << "w.json"
+            << "w.json: a key appears twice in one object, so its value is ambiguous: k18 (duplicate key)";
         QTest::newRow("a value that is a string")
             << observationStart + json("'valueQuantity':{'value':'1.2','unit':'mg/dL'}}") << "a.json"
             << "a.json, resource (Observation): valueQuantity.value is a string, expected a number";
