@@ -69,6 +69,23 @@ std::string_view jsonTypeName(element_type type)
     return "a value";
 }
 
+// The first key of an object that repeats an earlier one, by hash set: for objects too wide to
+// compare pairwise. Kept out of line so the common, narrow case carries no set.
+[[gnu::noinline]] std::optional<std::string_view> repeatedKeyOfWideObject(const object &fields)
+{
+    std::unordered_set<std::string_view> keys;
+    keys.reserve(fields.size());
+    for (const auto field : fields)
+        if (!keys.insert(field.key).second)
+            return field.key;
+    return std::nullopt;
+}
+
+bool isContainer(const element &value)
+{
+    return value.type() == element_type::OBJECT || value.type() == element_type::ARRAY;
+}
+
 // Every object in the document, checked for repeated keys before anything is read from it. Recursion
 // is bounded by the parser's depth limit. On failure, `path` holds the offending key's path.
 bool findDuplicateKey(const element &value, std::vector<std::string> &path)
@@ -76,7 +93,7 @@ bool findDuplicateKey(const element &value, std::vector<std::string> &path)
     if (value.type() == element_type::ARRAY) {
         std::size_t index = 0;
         for (const element item : array(value)) {
-            if (findDuplicateKey(item, path)) {
+            if (isContainer(item) && findDuplicateKey(item, path)) {
                 path.push_back("[" + std::to_string(index) + "]");
                 return true;
             }
@@ -87,28 +104,28 @@ bool findDuplicateKey(const element &value, std::vector<std::string> &path)
     if (value.type() != element_type::OBJECT)
         return false;
     const object fields(value);
-    // FHIR objects hold a handful of keys: the first 16 are compared pairwise on the stack; an object
-    // with more (only hostile or unusual input) moves to a hash set, so no input is quadratic.
-    std::array<std::string_view, 16> firstKeys;
-    std::unordered_set<std::string_view> moreKeys;
-    std::size_t count = 0;
-    for (const auto field : fields) {
-        bool repeated = false;
-        if (count < firstKeys.size()) {
-            const auto stacked = firstKeys.begin() + static_cast<std::ptrdiff_t>(count);
-            repeated = std::find(firstKeys.begin(), stacked, field.key) != stacked;
-            *stacked = field.key;
-        } else {
-            if (moreKeys.empty())
-                moreKeys.insert(firstKeys.begin(), firstKeys.end());
-            repeated = !moreKeys.insert(field.key).second;
-        }
-        if (repeated) {
-            path.push_back(std::string(field.key) + " (duplicate key)");
+    // FHIR objects hold a handful of keys, compared pairwise on the stack; an object with more (only
+    // hostile or unusual input) is checked with a hash set first, so no input is quadratic.
+    constexpr std::size_t kPairwiseKeys = 16;
+    const bool wide = fields.size() > kPairwiseKeys;
+    if (wide) {
+        if (const auto repeated = repeatedKeyOfWideObject(fields)) {
+            path.push_back(std::string(*repeated) + " (duplicate key)");
             return true;
         }
-        ++count;
-        if (findDuplicateKey(field.value, path)) {
+    }
+    std::array<std::string_view, kPairwiseKeys> firstKeys;
+    std::size_t count = 0;
+    for (const auto field : fields) {
+        if (!wide) {
+            const auto stacked = firstKeys.begin() + static_cast<std::ptrdiff_t>(count++);
+            if (std::find(firstKeys.begin(), stacked, field.key) != stacked) {
+                path.push_back(std::string(field.key) + " (duplicate key)");
+                return true;
+            }
+            *stacked = field.key;
+        }
+        if (isContainer(field.value) && findDuplicateKey(field.value, path)) {
             path.push_back(std::string(field.key));
             return true;
         }
@@ -121,13 +138,16 @@ bool findDuplicateKey(const element &value, std::vector<std::string> &path)
 class FieldReader
 {
 public:
-    explicit FieldReader(std::string where)
-        : m_where(std::move(where))
+    // `where` ("entry 3") and `type` must outlive the reader; "entry 3 (Observation)" is only put
+    // together for an error.
+    FieldReader(const std::string &where, std::string_view type)
+        : m_where(where)
+        , m_type(type)
     { }
 
     [[nodiscard]] bool failed() const { return m_error.has_value(); }
     [[nodiscard]] const std::string &errorText() const { return *m_error; }
-    [[nodiscard]] const std::string &where() const { return m_where; }
+    [[nodiscard]] std::string where() const { return m_where + " (" + std::string(m_type) + ")"; }
 
     // Scopes the path for errors: `auto scope = reader.enter("valueQuantity");` or
     // `reader.enterItem(index)`. Keys must outlive the scope (they are literals or JSON keys).
@@ -272,7 +292,8 @@ private:
         std::size_t index = 0;
     };
 
-    std::string m_where;
+    const std::string &m_where;
+    std::string_view m_type;
     std::vector<Segment> m_path;
     std::optional<std::string> m_error;
 };
@@ -379,13 +400,15 @@ std::optional<ClinicalTime> readTimeChoice(
 }
 
 // The logical id a Reference points to: "Patient/123" -> "123"; a bundle's fullUrl through the map.
-std::string referencedId(
-    const std::string &reference, const std::unordered_map<std::string, std::string> &fullUrls)
+// Bundle entries' fullUrl -> logical id, as views into the parsed document (valid while it is).
+using FullUrlMap = std::unordered_map<std::string_view, std::string_view>;
+
+std::string referencedId(const std::string &reference, const FullUrlMap &fullUrls)
 {
     if (reference.empty())
         return {};
     if (const auto found = fullUrls.find(reference); found != fullUrls.end())
-        return found->second;
+        return std::string(found->second);
     std::string_view text = reference;
     if (const auto history = text.find("/_history/"); history != std::string_view::npos)
         text = text.substr(0, history);
@@ -413,10 +436,9 @@ public:
 
     RecordCollection &collection() { return m_collection; }
 
-    void addFullUrl(std::string fullUrl, std::string id)
-    {
-        m_fullUrls.emplace(std::move(fullUrl), std::move(id));
-    }
+    // An NDJSON line is a document of its own: a Bundle's fullUrls resolve only within it, and the
+    // views into the previous line's document must go before the parser reuses its buffers.
+    void startDocument() { m_fullUrls.clear(); }
 
     // `where` is e.g. "entry 3" or "line 12"; errors read "<file>, <where> (<type>): <path> <problem>".
     Result<void> readResource(const element &value, const std::string &where, std::size_t nesting)
@@ -442,7 +464,7 @@ public:
                 location(where));
         ++m_collection.resourceCounts[std::string(type)];
 
-        FieldReader reader(where + " (" + std::string(type) + ")");
+        FieldReader reader(where, type);
         if (type == "Bundle") {
             auto nested = readBundle(resource, reader, where, nesting + 1);
             if (!nested)
@@ -508,7 +530,7 @@ private:
                 && object(value).at_key("resource").get(resource) == simdjson::SUCCESS
                 && resource.type() == element_type::OBJECT
                 && object(resource).at_key("id").get(id) == simdjson::SUCCESS)
-                addFullUrl(std::string(fullUrl), std::string(id));
+                m_fullUrls.emplace(fullUrl, id);
         }
         std::size_t index = 0;
         for (const element value : *entries) {
@@ -795,7 +817,7 @@ private:
     std::string_view m_fileName;
     const FhirReadLimits &m_limits;
     RecordCollection m_collection;
-    std::unordered_map<std::string, std::string> m_fullUrls;
+    FullUrlMap m_fullUrls;
     std::unordered_map<std::string, std::size_t> m_patientIndex;
     std::unordered_map<std::string, CodeableConcept> m_medicationCodes;
     std::vector<PendingMedication> m_pendingMedications;
@@ -878,6 +900,7 @@ Result<RecordCollection> readText(std::string_view text, std::size_t paddedCapac
             if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
                 // The rest of the file (and its padding) follows the line in memory, so a padded
                 // input needs no copy.
+                builder.startDocument();
                 auto root = parseJson(parser, line.data(), line.size(), paddedCapacity - lineStart,
                     builder.location(where), limits);
                 if (!root)
