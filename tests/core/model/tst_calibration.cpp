@@ -132,9 +132,12 @@ class TestCalibration : public QObject
 {
     Q_OBJECT
 
+    void compareWithScikitLearn(const Cohort &cohort, int bins, bool saturated);
+
 private slots:
     void agreesWithScikitLearn_data();
     void agreesWithScikitLearn();
+    void agreesWithScikitLearnOnHeartFailure();
     void poolsAdjacentViolatorsByHand();
     void poolsTiedProbabilitiesByHand();
     void plattFitsTwoGroupsExactly();
@@ -176,7 +179,33 @@ void TestCalibration::agreesWithScikitLearn()
     QFETCH(double, stretch);
     QFETCH(int, bins);
     QFETCH(bool, saturated);
-    const Cohort cohort = simulate(seed, rows, prevalence, separation, stretch, saturated);
+    compareWithScikitLearn(simulate(seed, rows, prevalence, separation, stretch, saturated), bins, saturated);
+}
+
+void TestCalibration::agreesWithScikitLearnOnHeartFailure()
+{
+    // Real data with heavy ties: the 299 patients of Chicco & Jurman 2020 (heart_failure_S1Data.csv),
+    // scored by 1 - ejection fraction / 100 (EF is recorded in steps of 5 %), against death in follow-up.
+    QFile file(QStringLiteral(MOSAIC_SHARED_DATA_DIR "/clinical/heart_failure_S1Data.csv"));
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QList<QByteArray> header = file.readLine().trimmed().split(',');
+    const auto event = header.indexOf("Event");
+    const auto ejection = header.indexOf("Ejection.Fraction");
+    QVERIFY(event >= 0 && ejection >= 0);
+    Cohort cohort;
+    while (!file.atEnd()) {
+        const QList<QByteArray> cells = file.readLine().trimmed().split(',');
+        if (cells.size() != header.size())
+            continue;
+        cohort.probabilities.push_back(1.0 - cells[ejection].toDouble() / 100.0);
+        cohort.labels.push_back(cells[event].toInt());
+    }
+    QCOMPARE(cohort.labels.size(), std::size_t { 299 });
+    compareWithScikitLearn(cohort, 10, false);
+}
+
+void TestCalibration::compareWithScikitLearn(const Cohort &cohort, int bins, bool saturated)
+{
     const QJsonObject peer = runPeer(cohort, bins);
     QVERIFY2(!peer.isEmpty(), "the scikit-learn peer did not run");
 
