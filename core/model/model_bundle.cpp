@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/model/model_bundle.h"
 
+#include "core/model/tree_structure.h"
+
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
@@ -141,6 +143,12 @@ Result<void> checkModelStructure(const ModelBundle &bundle, const std::string &l
     if (!objective.is_string() || objective.get<std::string>() != objectiveOf(bundle.parameters))
         return fail(
             ErrorCode::IntegrityFailed, "the embedded model's objective differs from the bundle's", location);
+    // The trees themselves: XGBoost would follow a child index out of its array or round a cycle.
+    if (auto trees = checkTreeStructure(bundle.xgboostModel, bundle.schema.size()); !trees) {
+        Error error = trees.error();
+        error.location = location;
+        return std::unexpected(std::move(error));
+    }
     return {};
 }
 
