@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/genomics/pgs_scoring_file.h"
 
-#include "core/input_file.h"
 #include "core/genomics/vcf_reader.h"
+#include "core/input_file.h"
 
 #include <algorithm>
 #include <array>
