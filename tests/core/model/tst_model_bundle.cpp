@@ -13,7 +13,6 @@
 #include "core/model/risk_model.h"
 
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include <QDir>
 #include <QFile>
@@ -21,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/model/bundle_test_support.h"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -42,6 +42,8 @@ using DocumentEdit = std::function<void(Json &document)>;
 
 Q_DECLARE_METATYPE(mosaic::ErrorCode)
 Q_DECLARE_METATYPE(DocumentEdit)
+
+using mosaic::testing::contentSha256;
 
 namespace {
 
@@ -102,20 +104,6 @@ ModelBundle trainSmallBundle(const CohortTable &table, const FeatureSchema &sche
     if (!bundle)
         qFatal("%s", bundle.error().message().c_str());
     return std::move(*bundle);
-}
-
-// The checksum as the format defines it, computed here with libsodium directly: SHA-256 of the
-// compact dump of "content", in lower-case hex.
-std::string contentSha256(const Json &content)
-{
-    if (sodium_init() < 0)
-        qFatal("libsodium failed to initialise");
-    const std::string text = content.dump();
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest {};
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char *>(text.data()), text.size());
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex {};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return hex.data();
 }
 
 void rehash(Json &document)

@@ -13,13 +13,13 @@
 #include "core/model/tree_structure.h"
 
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/model/bundle_test_support.h"
 #include <array>
 #include <functional>
 #include <optional>
@@ -41,6 +41,8 @@ enum class XGBoostVerdict {
 Q_DECLARE_METATYPE(mosaic::ErrorCode)
 Q_DECLARE_METATYPE(ModelEdit)
 Q_DECLARE_METATYPE(XGBoostVerdict)
+
+using mosaic::testing::contentSha256;
 
 namespace {
 
@@ -135,19 +137,6 @@ std::string withBareWord(const Json &model, const std::string &marker, const std
     for (auto at = text.find(quoted); at != std::string::npos; at = text.find(quoted))
         text.replace(at, quoted.size(), word);
     return text;
-}
-
-// The checksum as the bundle format defines it: SHA-256 of the compact dump of "content".
-std::string contentSha256(const Json &content)
-{
-    if (sodium_init() < 0)
-        qFatal("libsodium failed to initialise");
-    const std::string text = content.dump();
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest {};
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char *>(text.data()), text.size());
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex {};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return hex.data();
 }
 
 // The tree and nodes the tampering rows work on: a tree whose root has two internal children.
