@@ -305,11 +305,22 @@ Result<void> addRow(const RowReader &reader, const CsvRow &row, PatientRecord &r
         return reader.refuse(row, Kind,
             "not a record kind (observation, condition, medication, procedure, encounter, birthdate, "
             "gender)");
-    auto refuseEndBeforeStart = [&](const std::optional<ClinicalTime> &start,
-                                    const std::optional<ClinicalTime> &end) -> Result<void> {
-        if (start && end && end->utcSeconds < start->utcSeconds)
+    // The time and end columns of a row that spans a period, the end not before the start.
+    struct Span
+    {
+        std::optional<ClinicalTime> start;
+        std::optional<ClinicalTime> end;
+    };
+    auto readSpan = [&]() -> Result<Span> {
+        auto start = reader.time(row, Time);
+        if (!start)
+            return std::unexpected(start.error());
+        auto end = reader.time(row, End);
+        if (!end)
+            return std::unexpected(end.error());
+        if (*start && *end && (*end)->utcSeconds < (*start)->utcSeconds)
             return reader.refuse(row, End, "the end is before the time the row starts");
-        return {};
+        return Span { std::move(*start), std::move(*end) };
     };
     switch (*kind) {
     case RowKind::Observation: {
@@ -357,19 +368,14 @@ Result<void> addRow(const RowReader &reader, const CsvRow &row, PatientRecord &r
         auto code = reader.codedConcept(row, true, "condition");
         if (!code)
             return std::unexpected(code.error());
-        auto onset = reader.time(row, Time);
-        if (!onset)
-            return std::unexpected(onset.error());
-        auto abatement = reader.time(row, End);
-        if (!abatement)
-            return std::unexpected(abatement.error());
-        if (auto order = refuseEndBeforeStart(*onset, *abatement); !order)
-            return order;
+        auto span = readSpan();
+        if (!span)
+            return std::unexpected(span.error());
         Condition condition;
         condition.source = reader.source(row);
         condition.code = std::move(*code);
-        condition.onset = std::move(*onset);
-        condition.abatement = std::move(*abatement);
+        condition.onset = std::move(span->start);
+        condition.abatement = std::move(span->end);
         record.conditions.push_back(std::move(condition));
         return {};
     }
@@ -379,20 +385,15 @@ Result<void> addRow(const RowReader &reader, const CsvRow &row, PatientRecord &r
         auto code = reader.codedConcept(row, true, "medication");
         if (!code)
             return std::unexpected(code.error());
-        auto start = reader.time(row, Time);
-        if (!start)
-            return std::unexpected(start.error());
-        auto end = reader.time(row, End);
-        if (!end)
-            return std::unexpected(end.error());
-        if (auto order = refuseEndBeforeStart(*start, *end); !order)
-            return order;
+        auto span = readSpan();
+        if (!span)
+            return std::unexpected(span.error());
         MedicationRecord medication;
         medication.source = reader.source(row);
         medication.kind = MedicationRecord::Kind::Statement;
         medication.medication = std::move(*code);
-        medication.start = std::move(*start);
-        medication.end = std::move(*end);
+        medication.start = std::move(span->start);
+        medication.end = std::move(span->end);
         record.medications.push_back(std::move(medication));
         return {};
     }
@@ -418,20 +419,15 @@ Result<void> addRow(const RowReader &reader, const CsvRow &row, PatientRecord &r
         auto type = reader.codedConcept(row, false, "encounter");
         if (!type)
             return std::unexpected(type.error());
-        auto start = reader.time(row, Time);
-        if (!start)
-            return std::unexpected(start.error());
-        auto end = reader.time(row, End);
-        if (!end)
-            return std::unexpected(end.error());
-        if (auto order = refuseEndBeforeStart(*start, *end); !order)
-            return order;
+        auto span = readSpan();
+        if (!span)
+            return std::unexpected(span.error());
         Encounter encounter;
         encounter.source = reader.source(row);
         if (!type->codings.empty())
             encounter.type.push_back(std::move(*type));
-        encounter.start = std::move(*start);
-        encounter.end = std::move(*end);
+        encounter.start = std::move(span->start);
+        encounter.end = std::move(span->end);
         record.encounters.push_back(std::move(encounter));
         return {};
     }
