@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/core/model/compare_near.h"
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -120,13 +121,6 @@ template <typename T> bool refused(const Result<T> &result)
 }
 
 } // namespace
-
-#define COMPARE_NEAR(actual, expected, tolerance)                                                            \
-    QVERIFY2(std::abs((actual) - (expected)) <= (tolerance),                                                 \
-        qPrintable(QStringLiteral("%1 is %2, expected %3")                                                   \
-                       .arg(QString::fromLatin1(#actual))                                                    \
-                       .arg(actual, 0, 'g', 17)                                                              \
-                       .arg(expected, 0, 'g', 17)))
 
 class TestCalibration : public QObject
 {

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QTest>
 
+#include "tests/core/model/compare_near.h"
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -64,13 +65,6 @@ template <typename T> std::optional<Error> errorOf(const Result<T> &result)
 }
 
 } // namespace
-
-#define COMPARE_NEAR(actual, expected, tolerance)                                                            \
-    QVERIFY2(std::abs((actual) - (expected)) <= (tolerance),                                                 \
-        qPrintable(QStringLiteral("%1 is %2, expected %3")                                                   \
-                       .arg(QString::fromLatin1(#actual))                                                    \
-                       .arg(actual, 0, 'g', 17)                                                              \
-                       .arg(expected, 0, 'g', 17)))
 
 class TestMetrics : public QObject
 {
