@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -88,7 +89,60 @@ Result<PredictionOutput> predictRaw(void *booster, const DMatrix &data, int type
     return output;
 }
 
+// The score in XGBoosterEvalOneIter's text "[3]\teval-logloss:0.512345": after the last ':'. The
+// Python package parses the same text (_parse_eval_str), so both stop on the same numbers.
+Result<double> parseEvaluationScore(std::string_view text)
+{
+    const auto colon = text.rfind(':');
+    double score = 0.0;
+    if (colon != std::string_view::npos) {
+        const char *begin = text.data() + colon + 1;
+        const char *end = text.data() + text.size();
+        while (end > begin && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+            --end;
+        const auto [last, error] = std::from_chars(begin, end, score);
+        if (error == std::errc() && last == end)
+            return score;
+    }
+    return fail(ErrorCode::ModelFailure, "XGBoost returned an evaluation without a score");
+}
+
 } // namespace
+
+std::vector<float> ClassWeights::forRows(std::span<const int> labels) const
+{
+    std::vector<float> weights;
+    weights.reserve(labels.size());
+    for (const int label : labels)
+        weights.push_back(label >= 0 && static_cast<std::size_t>(label) < ofClass.size()
+                ? static_cast<float>(ofClass[static_cast<std::size_t>(label)])
+                : 0.0f);
+    return weights;
+}
+
+Result<ClassWeights> balancedClassWeights(std::span<const int> labels, int classCount)
+{
+    if (labels.empty())
+        return fail(ErrorCode::InvalidArgument, "class weights need at least one label");
+    if (classCount < 2)
+        return fail(ErrorCode::InvalidArgument,
+            "class weights need at least 2 classes; the count is " + std::to_string(classCount));
+    std::vector<std::size_t> rowsOfClass(static_cast<std::size_t>(classCount), 0);
+    for (std::size_t row = 0; row < labels.size(); ++row) {
+        if (labels[row] < 0 || labels[row] >= classCount)
+            return fail(ErrorCode::InvalidArgument,
+                "label " + std::to_string(labels[row]) + " at row " + std::to_string(row)
+                    + " is not a class 0.." + std::to_string(classCount - 1));
+        ++rowsOfClass[static_cast<std::size_t>(labels[row])];
+    }
+    const auto present
+        = static_cast<double>(std::ranges::count_if(rowsOfClass, [](std::size_t n) { return n > 0; }));
+    ClassWeights weights;
+    for (const std::size_t n : rowsOfClass)
+        weights.ofClass.push_back(
+            n == 0 ? 0.0 : static_cast<double>(labels.size()) / (present * static_cast<double>(n)));
+    return weights;
+}
 
 int trainingThreadCount(int requested)
 {
@@ -165,6 +219,22 @@ Result<DMatrix> DMatrix::fromDense(
     return matrix;
 }
 
+Result<void> DMatrix::setWeights(std::span<const float> weights)
+{
+    if (weights.size() != m_rows)
+        return fail(ErrorCode::InvalidArgument,
+            "the matrix has " + std::to_string(m_rows) + " rows but " + std::to_string(weights.size())
+                + " weights");
+    for (std::size_t row = 0; row < weights.size(); ++row) {
+        if (!std::isfinite(weights[row]) || weights[row] < 0.0f)
+            return fail(ErrorCode::InvalidArgument,
+                "the weight of row " + std::to_string(row) + " is not a finite non-negative number");
+    }
+    MOSAIC_XGBOOST_CHECK(
+        XGDMatrixSetFloatInfo(m_handle, "weight", weights.data(), weights.size()), "set the weights");
+    return {};
+}
+
 // ---------------------------------------------------------------------------------------------- Booster
 
 Booster::Booster(void *handle)
@@ -191,9 +261,10 @@ Booster::~Booster()
         XGBoosterFree(m_handle);
 }
 
-Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters &parameters,
-    std::stop_token stop, const TrainingProgress &progress)
+Result<Booster> Booster::create(
+    std::span<const DMatrix *const> matrices, const TrainingParameters &parameters)
 {
+    const DMatrix &training = *matrices.front();
     bst_ulong labelCount = 0;
     const float *labels = nullptr;
     MOSAIC_XGBOOST_CHECK(
@@ -203,9 +274,11 @@ Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters
     if (parameters.rounds < 1)
         return fail(ErrorCode::InvalidArgument, "training needs at least one boosting round");
 
-    DMatrixHandle matrices[] = { training.handle() };
+    std::vector<DMatrixHandle> handles;
+    for (const DMatrix *matrix : matrices)
+        handles.push_back(matrix->handle());
     BoosterHandle handle = nullptr;
-    MOSAIC_XGBOOST_CHECK(XGBoosterCreate(matrices, 1, &handle), "create a booster");
+    MOSAIC_XGBOOST_CHECK(XGBoosterCreate(handles.data(), handles.size(), &handle), "create a booster");
     Booster booster(handle);
 
     std::vector<std::pair<std::string, std::string>> settings = {
@@ -241,18 +314,88 @@ Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters
     if (nameCount > 0)
         MOSAIC_XGBOOST_CHECK(
             XGBoosterSetStrFeatureInfo(handle, "feature_name", names, nameCount), "set the feature names");
+    return booster;
+}
 
+Result<Booster> Booster::train(const DMatrix &training, const TrainingParameters &parameters,
+    std::stop_token stop, const TrainingProgress &progress)
+{
+    const DMatrix *matrices[] = { &training };
+    auto booster = create(matrices, parameters);
+    if (!booster)
+        return booster;
     for (int round = 0; round < parameters.rounds; ++round) {
         if (stop.stop_requested())
             return fail(ErrorCode::Cancelled,
                 "training was cancelled after " + std::to_string(round) + " of "
                     + std::to_string(parameters.rounds) + " rounds");
-        MOSAIC_XGBOOST_CHECK(XGBoosterUpdateOneIter(handle, round, training.handle()),
+        MOSAIC_XGBOOST_CHECK(XGBoosterUpdateOneIter(booster->m_handle, round, training.handle()),
             "train round " + std::to_string(round + 1));
         if (progress)
             progress(round + 1, parameters.rounds);
     }
     return booster;
+}
+
+Result<EarlyStoppingResult> Booster::trainWithEarlyStopping(const DMatrix &training,
+    const DMatrix &evaluation, const TrainingParameters &parameters, int patience, std::stop_token stop,
+    const TrainingProgress &progress)
+{
+    if (patience < 1)
+        return fail(ErrorCode::InvalidArgument,
+            "early stopping needs a patience of at least 1 round; it is " + std::to_string(patience));
+    bst_ulong labelCount = 0;
+    const float *labels = nullptr;
+    MOSAIC_XGBOOST_CHECK(XGDMatrixGetFloatInfo(evaluation.handle(), "label", &labelCount, &labels),
+        "read the evaluation labels");
+    if (labelCount == 0)
+        return fail(ErrorCode::InvalidArgument, "the evaluation matrix has no labels");
+
+    // The Python package caches the evaluation matrices in the booster too.
+    const DMatrix *matrices[] = { &training, &evaluation };
+    auto booster = create(matrices, parameters);
+    if (!booster)
+        return std::unexpected(booster.error());
+    DMatrixHandle evaluationHandles[] = { evaluation.handle() };
+    const char *evaluationNames[] = { "evaluation" };
+
+    std::vector<double> scores;
+    int bestIteration = 0;
+    double bestScore = 0.0;
+    int roundsWithoutImprovement = 0;
+    for (int round = 0; round < parameters.rounds; ++round) {
+        if (stop.stop_requested())
+            return fail(ErrorCode::Cancelled,
+                "training was cancelled after " + std::to_string(round) + " of "
+                    + std::to_string(parameters.rounds) + " rounds");
+        MOSAIC_XGBOOST_CHECK(XGBoosterUpdateOneIter(booster->m_handle, round, training.handle()),
+            "train round " + std::to_string(round + 1));
+        const char *text = nullptr;
+        MOSAIC_XGBOOST_CHECK(
+            XGBoosterEvalOneIter(booster->m_handle, round, evaluationHandles, evaluationNames, 1, &text),
+            "evaluate round " + std::to_string(round + 1));
+        auto score = parseEvaluationScore(text ? std::string_view(text) : std::string_view());
+        if (!score)
+            return std::unexpected(score.error());
+        scores.push_back(*score);
+        if (progress)
+            progress(round + 1, parameters.rounds);
+        // xgboost.callback.EarlyStopping (1.7): the first round sets the best; later rounds improve
+        // only when best - score > 0; training stops when the rounds without improvement reach
+        // the patience.
+        if (round == 0 || bestScore - *score > 0.0) {
+            bestScore = *score;
+            bestIteration = round;
+            roundsWithoutImprovement = 0;
+        } else if (++roundsWithoutImprovement >= patience) {
+            break;
+        }
+    }
+
+    BoosterHandle sliced = nullptr;
+    MOSAIC_XGBOOST_CHECK(XGBoosterSlice(booster->m_handle, 0, bestIteration + 1, 1, &sliced),
+        "keep the rounds up to the best iteration");
+    return EarlyStoppingResult { Booster(sliced), bestIteration, bestScore, std::move(scores) };
 }
 
 Result<Booster> Booster::load(std::string_view bytes)

@@ -35,6 +35,11 @@ public:
     DMatrix &operator=(const DMatrix &) = delete;
     ~DMatrix();
 
+    // Per-row weights (XGBoost's "weight" field): a row of weight 2 counts as two identical rows in
+    // the gradients, the hessians (so in min_child_weight) and in the evaluation metrics.
+    // InvalidArgument unless there is one finite, non-negative weight per row.
+    Result<void> setWeights(std::span<const float> weights);
+
     [[nodiscard]] std::size_t rows() const { return m_rows; }
     [[nodiscard]] std::size_t columns() const { return m_columns; }
     [[nodiscard]] void *handle() const { return m_handle; }
@@ -66,6 +71,20 @@ struct TrainingParameters
     std::uint64_t seed = 20261125;
     int threads = 0; // 0: one fewer than the cores, so the user interface keeps a core
 };
+
+// Class weights for imbalanced outcomes. "Balanced" is scikit-learn's compute_class_weight rule:
+// class c weighs n / (K * n_c), n the rows, K the classes present and n_c the rows of class c, so
+// every class carries the same total weight n / K. Absent classes weigh 0.
+struct ClassWeights
+{
+    std::vector<double> ofClass; // indexed by label
+
+    // One weight per row from its label. Labels outside ofClass get weight 0.
+    [[nodiscard]] std::vector<float> forRows(std::span<const int> labels) const;
+};
+
+// InvalidArgument when a label is outside [0, classCount) or there are no labels.
+Result<ClassWeights> balancedClassWeights(std::span<const int> labels, int classCount);
 
 // Threads for training: `requested` when positive, else cores - 1, at least 1.
 [[nodiscard]] int trainingThreadCount(int requested = 0);
@@ -121,6 +140,8 @@ struct FeatureScore
 
 enum class ModelFormat { Json, Ubjson };
 
+struct EarlyStoppingResult;
+
 class Booster
 {
 public:
@@ -128,6 +149,16 @@ public:
     // XGBoost refuses (a label out of range for the objective, say); Cancelled when `stop` is
     // requested between rounds.
     static Result<Booster> train(const DMatrix &training, const TrainingParameters &parameters,
+        std::stop_token stop = {}, const TrainingProgress &progress = {});
+
+    // Trains up to parameters.rounds rounds, scoring `evaluation` after each with the objective's
+    // metric (logloss, or mlogloss for multi:softprob; weighted when the matrix has weights), and
+    // stops once the score has not improved (strictly fallen) for `patience` rounds, as
+    // xgboost.train(early_stopping_rounds = patience) does, reading the same score text. The model
+    // returned is cut to the best round (rounds 0..bestIteration), so it predicts as the best
+    // iteration did. InvalidArgument when patience < 1 or `evaluation` has no labels.
+    static Result<EarlyStoppingResult> trainWithEarlyStopping(const DMatrix &training,
+        const DMatrix &evaluation, const TrainingParameters &parameters, int patience,
         std::stop_token stop = {}, const TrainingProgress &progress = {});
 
     // Loads a model saved by save() in either format. XGBoost does not validate model files:
@@ -157,8 +188,19 @@ public:
 private:
     explicit Booster(void *handle);
     Result<RowMatrixXf> predictMatrix(const DMatrix &data, int type, std::string_view what) const;
+    // A booster configured with `parameters`, caching `matrices` (the training matrix first).
+    static Result<Booster> create(
+        std::span<const DMatrix *const> matrices, const TrainingParameters &parameters);
 
     void *m_handle = nullptr; // BoosterHandle
+};
+
+struct EarlyStoppingResult
+{
+    Booster booster; // rounds 0..bestIteration only
+    int bestIteration = 0; // 0-based, as Python's Booster.best_iteration
+    double bestScore = 0.0; // the evaluation metric at bestIteration
+    std::vector<double> scores; // the evaluation metric after each round trained
 };
 
 } // namespace mosaic

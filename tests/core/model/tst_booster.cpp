@@ -114,6 +114,13 @@ private slots:
     void trainingWithoutLabelsIsRefused();
     void trainingCanBeCancelled();
     void trainingLeavesOneCoreFree();
+    void balancedWeightsMatchScikitLearnRule();
+    void weightsAreRefusedWhenMalformed();
+    void weightedTrainingMatchesPythonXgboost_data();
+    void weightedTrainingMatchesPythonXgboost();
+    void earlyStoppingMatchesPythonXgboost_data();
+    void earlyStoppingMatchesPythonXgboost();
+    void earlyStoppingKeepsOnlyTheBestRounds();
 };
 
 void TestBooster::contributionsAddUpToTheMargin_data()
@@ -376,6 +383,272 @@ void TestBooster::trainingLeavesOneCoreFree()
     const int cores = static_cast<int>(std::thread::hardware_concurrency());
     QCOMPARE(trainingThreadCount(), std::max(1, cores - 1));
     QCOMPARE(trainingThreadCount(3), 3);
+}
+
+namespace {
+
+// Python's XGBoost (the peer) trains on the same CSV with the same parameters. Features are the CSV
+// columns other than TIME, Event and (for the three-class task) Ejection.Fraction, in file order,
+// as readCohortTable gives them. Weights, when asked for, come from scikit-learn's
+// compute_class_weight("balanced"), not from Mosaic. With a patience it trains on rows i % 3 != 0
+// with early stopping on rows i % 3 == 0 and prints the best iteration first. It prints the
+// probabilities of the evaluation rows (all rows without a patience) predicted up to the best
+// iteration, one row per line.
+const char *kPeerScript = R"(
+import sys, numpy, pandas, xgboost
+from sklearn.utils.class_weight import compute_class_weight
+path, task, weighted, rounds, patience, eta, seed = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+table = pandas.read_csv(path)
+if task == "binary":
+    labels = table["Event"].to_numpy()
+    features = table.drop(columns=["TIME", "Event"])
+else:
+    ef = table["Ejection.Fraction"].to_numpy()
+    labels = numpy.where(ef <= 40, 0, numpy.where(ef < 50, 1, 2))
+    features = table.drop(columns=["TIME", "Event", "Ejection.Fraction"])
+features = features.to_numpy(dtype=numpy.float32)
+classes = numpy.unique(labels)
+class_weight = dict(zip(classes, compute_class_weight("balanced", classes=classes, y=labels)))
+params = {"tree_method": "hist", "eta": eta, "max_depth": 3, "min_child_weight": 1.0, "subsample": 1.0,
+          "colsample_bytree": 1.0, "lambda": 1.0, "seed": seed, "nthread": 1}
+if task == "binary":
+    params.update(objective="binary:logistic", eval_metric="logloss")
+else:
+    params.update(objective="multi:softprob", num_class=3, eval_metric="mlogloss")
+def matrix(rows):
+    y = labels[rows]
+    w = numpy.array([class_weight[v] for v in y]) if weighted else None
+    return xgboost.DMatrix(features[rows], label=y, weight=w)
+if patience == 0:
+    booster = xgboost.train(params, matrix(numpy.arange(len(labels))), num_boost_round=rounds)
+    predicted = booster.predict(xgboost.DMatrix(features))
+else:
+    rows = numpy.arange(len(labels))
+    train, evaluation = matrix(rows[rows % 3 != 0]), matrix(rows[rows % 3 == 0])
+    booster = xgboost.train(params, train, num_boost_round=rounds, evals=[(evaluation, "evaluation")],
+                            early_stopping_rounds=patience, verbose_eval=False)
+    print(booster.best_iteration)
+    predicted = booster.predict(xgboost.DMatrix(features[rows % 3 == 0]), iteration_range=(0, booster.best_iteration + 1))
+predicted = predicted.reshape(len(predicted), -1)
+for row in predicted:
+    print(" ".join(repr(float(p)) for p in row))
+)";
+
+bool pythonHasXgboostAndPandas()
+{
+    return QProcess::execute("/usr/bin/python3", { "-c", "import xgboost, pandas, sklearn" }) == 0;
+}
+
+QStringList runPeer(bool multiclass, bool weighted, int rounds, int patience, double eta, std::uint64_t seed)
+{
+    QProcess process;
+    process.start("/usr/bin/python3",
+        { "-c", kPeerScript, kCohortPath, multiclass ? "multiclass" : "binary", weighted ? "1" : "0",
+            QString::number(rounds), QString::number(patience), QString::number(eta, 'g', 17),
+            QString::number(seed % 2147483647u) });
+    if (!process.waitForFinished(120000) || process.exitCode() != 0)
+        qFatal("the Python peer failed: %s", process.readAllStandardError().constData());
+    return QString(process.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
+}
+
+std::vector<int> intLabels(const Cohort &cohort)
+{
+    return { cohort.labels.begin(), cohort.labels.end() };
+}
+
+// Rows with (row % 3 == 0) == evaluation, the peer's split.
+Cohort splitRows(const Cohort &cohort, bool evaluation)
+{
+    Cohort part;
+    part.names = cohort.names;
+    std::vector<Eigen::Index> rows;
+    for (Eigen::Index row = 0; row < cohort.features.rows(); ++row)
+        if ((row % 3 == 0) == evaluation)
+            rows.push_back(row);
+    part.features.resize(static_cast<Eigen::Index>(rows.size()), cohort.features.cols());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        part.features.row(static_cast<Eigen::Index>(i)) = cohort.features.row(rows[i]);
+        part.labels.push_back(cohort.labels[static_cast<std::size_t>(rows[i])]);
+    }
+    return part;
+}
+
+TrainingParameters deterministicParameters(bool multiclass, int rounds, double eta)
+{
+    TrainingParameters parameters;
+    parameters.objective = multiclass ? Objective::MulticlassSoftprob : Objective::BinaryLogistic;
+    parameters.classCount = 3;
+    parameters.rounds = rounds;
+    parameters.learningRate = eta;
+    parameters.maxDepth = 3;
+    parameters.minChildWeight = 1.0;
+    parameters.subsample = 1.0;
+    parameters.columnSample = 1.0;
+    parameters.threads = 1;
+    parameters.seed = 7;
+    return parameters;
+}
+
+// Every probability within 1e-6 of the peer's line for that row.
+void comparePredictions(const RowMatrixXf &ours, const QStringList &lines, qsizetype firstLine)
+{
+    QCOMPARE(lines.size() - firstLine, static_cast<qsizetype>(ours.rows()));
+    for (Eigen::Index row = 0; row < ours.rows(); ++row) {
+        const QStringList values = lines[firstLine + row].split(' ');
+        QCOMPARE(values.size(), static_cast<qsizetype>(ours.cols()));
+        for (Eigen::Index c = 0; c < ours.cols(); ++c)
+            QVERIFY2(std::abs(values[c].toDouble() - ours(row, c)) < 1e-6,
+                qPrintable(QString("row %1 class %2: %3 vs Python %4")
+                               .arg(row)
+                               .arg(c)
+                               .arg(ours(row, c))
+                               .arg(values[c])));
+    }
+}
+
+} // namespace
+
+void TestBooster::balancedWeightsMatchScikitLearnRule()
+{
+    // 96 deaths of 299 (Ahmad 2017): n / (2 n_c) = 299 / 406 = 0.736453 for survivors (203) and
+    // 299 / 192 = 1.557292 for deaths; both classes then carry 299 / 2 = 149.5.
+    const auto labels = intLabels(deathCohort());
+    auto weights = balancedClassWeights(labels, 2);
+    QVERIFY(weights);
+    QCOMPARE(weights->ofClass.size(), std::size_t { 2 });
+    QVERIFY(std::abs(weights->ofClass[0] - 299.0 / 406.0) < 1e-12);
+    QVERIFY(std::abs(weights->ofClass[1] - 299.0 / 192.0) < 1e-12);
+    // An absent class weighs 0 and does not count in K: {0, 0, 2} with 3 classes is 3 / (2 * 2) and 3 / (2 *
+    // 1).
+    const std::vector<int> sparse = { 0, 0, 2 };
+    auto three = balancedClassWeights(sparse, 3);
+    QVERIFY(three);
+    QCOMPARE(three->ofClass, (std::vector<double> { 0.75, 0.0, 1.5 }));
+    QCOMPARE(three->forRows(sparse), (std::vector<float> { 0.75f, 0.75f, 1.5f }));
+    const std::vector<int> outOfRange = { 0, 3 };
+    QCOMPARE(balancedClassWeights(outOfRange, 3).error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(balancedClassWeights({}, 2).error().code, ErrorCode::InvalidArgument);
+}
+
+void TestBooster::weightsAreRefusedWhenMalformed()
+{
+    auto data = DMatrix::fromDense(deathCohort().features);
+    QVERIFY(data);
+    const std::vector<float> tooFew(10, 1.0f);
+    QCOMPARE(data->setWeights(tooFew).error().message(), "the matrix has 299 rows but 10 weights");
+    std::vector<float> negative(299, 1.0f);
+    negative[17] = -1.0f;
+    QCOMPARE(data->setWeights(negative).error().message(),
+        "the weight of row 17 is not a finite non-negative number");
+    std::vector<float> notANumber(299, 1.0f);
+    notANumber[3] = std::nanf("");
+    QCOMPARE(data->setWeights(notANumber).error().code, ErrorCode::InvalidArgument);
+}
+
+void TestBooster::weightedTrainingMatchesPythonXgboost_data()
+{
+    QTest::addColumn<bool>("multiclass");
+    QTest::newRow("binary: death, balanced weights") << false;
+    QTest::newRow("three classes: ejection fraction, balanced weights") << true;
+}
+
+void TestBooster::weightedTrainingMatchesPythonXgboost()
+{
+    QFETCH(bool, multiclass);
+    if (!pythonHasXgboostAndPandas())
+        QSKIP("python3-xgboost, pandas or scikit-learn is not installed");
+    const Cohort cohort = multiclass ? ejectionFractionCohort() : deathCohort();
+    DMatrix data = matrixOf(cohort);
+    const auto labels = intLabels(cohort);
+    auto weights = balancedClassWeights(labels, multiclass ? 3 : 2);
+    QVERIFY(weights);
+    QVERIFY(data.setWeights(weights->forRows(labels)));
+    const TrainingParameters parameters = deterministicParameters(multiclass, 40, 0.1);
+    auto weighted = Booster::train(data, parameters);
+    QVERIFY2(weighted, weighted ? "" : weighted.error().message().c_str());
+    auto ours = weighted->predictProbabilities(data);
+    QVERIFY(ours);
+    comparePredictions(*ours, runPeer(multiclass, true, 40, 0, 0.1, parameters.seed), 0);
+
+    // The weights move the model: the minority classes gain probability on average.
+    auto unweighted = Booster::train(matrixOf(cohort), parameters);
+    auto plain = unweighted->predictProbabilities(data);
+    QVERIFY(plain);
+    const Eigen::Index minority
+        = multiclass ? 1 : 0; // mildly reduced EF is rarest; binary column is P(death)
+    QVERIFY(ours->col(minority).mean() > plain->col(minority).mean() + 0.01);
+}
+
+void TestBooster::earlyStoppingMatchesPythonXgboost_data()
+{
+    QTest::addColumn<bool>("multiclass");
+    QTest::addColumn<bool>("weighted");
+    QTest::addColumn<int>("patience");
+    QTest::newRow("binary logloss, patience 5") << false << false << 5;
+    QTest::newRow("binary logloss, class-weighted, patience 10") << false << true << 10;
+    QTest::newRow("three-class mlogloss, patience 5") << true << false << 5;
+    QTest::newRow("three-class mlogloss, class-weighted, patience 8") << true << true << 8;
+}
+
+void TestBooster::earlyStoppingMatchesPythonXgboost()
+{
+    QFETCH(bool, multiclass);
+    QFETCH(bool, weighted);
+    QFETCH(int, patience);
+    if (!pythonHasXgboostAndPandas())
+        QSKIP("python3-xgboost, pandas or scikit-learn is not installed");
+    const Cohort cohort = multiclass ? ejectionFractionCohort() : deathCohort();
+    const Cohort trainPart = splitRows(cohort, false);
+    const Cohort evaluationPart = splitRows(cohort, true);
+    DMatrix training = matrixOf(trainPart);
+    DMatrix evaluation = matrixOf(evaluationPart);
+    if (weighted) {
+        // The peer weighs every row by the whole cohort's class counts.
+        auto weights = balancedClassWeights(intLabels(cohort), multiclass ? 3 : 2);
+        QVERIFY(weights);
+        QVERIFY(training.setWeights(weights->forRows(intLabels(trainPart))));
+        QVERIFY(evaluation.setWeights(weights->forRows(intLabels(evaluationPart))));
+    }
+    const TrainingParameters parameters = deterministicParameters(multiclass, 200, 0.3);
+    auto fitted = Booster::trainWithEarlyStopping(training, evaluation, parameters, patience);
+    QVERIFY2(fitted, fitted ? "" : fitted.error().message().c_str());
+    const QStringList lines = runPeer(multiclass, weighted, 200, patience, 0.3, parameters.seed);
+    QVERIFY(!lines.isEmpty());
+    QCOMPARE(fitted->bestIteration, lines[0].toInt());
+    // Stopped early, not at the round limit, so the test exercises the stopping rule.
+    QCOMPARE(static_cast<int>(fitted->scores.size()), fitted->bestIteration + 1 + patience);
+    QVERIFY(fitted->scores.size() < 200);
+    QCOMPARE(*fitted->booster.boostedRounds(), fitted->bestIteration + 1);
+    auto ours = fitted->booster.predictProbabilities(evaluation);
+    QVERIFY(ours);
+    comparePredictions(*ours, lines, 1);
+}
+
+void TestBooster::earlyStoppingKeepsOnlyTheBestRounds()
+{
+    const Cohort cohort = deathCohort();
+    DMatrix training = matrixOf(splitRows(cohort, false));
+    DMatrix evaluation = matrixOf(splitRows(cohort, true));
+    const TrainingParameters parameters = deterministicParameters(false, 200, 0.3);
+    auto fitted = Booster::trainWithEarlyStopping(training, evaluation, parameters, 5);
+    QVERIFY(fitted);
+    // The best score is the minimum of the scores seen, first reached at bestIteration.
+    const auto minimum = std::ranges::min_element(fitted->scores);
+    QCOMPARE(static_cast<int>(minimum - fitted->scores.begin()), fitted->bestIteration);
+    QCOMPARE(fitted->bestScore, *minimum);
+    // The cut model equals a model trained for exactly bestIteration + 1 rounds.
+    TrainingParameters exact = parameters;
+    exact.rounds = fitted->bestIteration + 1;
+    const DMatrix trainingAgain = matrixOf(splitRows(cohort, false));
+    auto reference = Booster::train(trainingAgain, exact);
+    QVERIFY(reference);
+    QVERIFY(
+        *fitted->booster.predictProbabilities(evaluation) == *reference->predictProbabilities(evaluation));
+    QCOMPARE(Booster::trainWithEarlyStopping(training, evaluation, parameters, 0).error().code,
+        ErrorCode::InvalidArgument);
+    auto unlabelled = DMatrix::fromDense(splitRows(cohort, true).features);
+    QCOMPARE(Booster::trainWithEarlyStopping(training, *unlabelled, parameters, 5).error().message(),
+        "the evaluation matrix has no labels");
 }
 
 QTEST_APPLESS_MAIN(TestBooster)
