@@ -4,6 +4,7 @@
 #include "core/model/stratified_folds.h"
 
 #include <QList>
+#include <QProcess>
 #include <QTest>
 
 #include <algorithm>
@@ -66,6 +67,13 @@ private slots:
     void everyRowIsEquallyLikelyInEveryFold();
     void rejectsImpossibleRequests_data();
     void rejectsImpossibleRequests();
+    void groupedSplitsKeepEachGroupInOneFold_data();
+    void groupedSplitsKeepEachGroupInOneFold();
+    void groupedBalanceIsAsGoodAsScikitLearn_data();
+    void groupedBalanceIsAsGoodAsScikitLearn();
+    void groupedSplitsFollowTheSeed();
+    void groupedSplitRejectsImpossibleRequests();
+    void groupCodesNumberIdentifiersByFirstAppearance();
 };
 
 void TestStratifiedFolds::splitsHaveStratifiedKFoldProperties_data()
@@ -231,6 +239,238 @@ void TestStratifiedFolds::rejectsImpossibleRequests()
     QCOMPARE(folds.error().code, ErrorCode::InvalidArgument);
     const auto message = QString::fromStdString(folds.error().message());
     QVERIFY2(message.contains(messageFragment), qPrintable(message));
+}
+
+namespace {
+
+struct GroupedRows
+{
+    QList<int> labels;
+    std::vector<std::size_t> groups;
+};
+
+// `groupCount` patients with 1 to `maxSize` samples each, from a fixed linear congruential
+// generator (Knuth's MMIX constants) so the data is the same everywhere. A patient's samples
+// mostly share a class (as repeated biopsies of one tumour do): with probability 1/5 a sample
+// takes another class. Classes are drawn with weights `classWeights`; group codes are spread out
+// (code = 1000 + 7 * patient) to show codes need not be dense.
+GroupedRows groupedRows(int groupCount, int maxSize, std::initializer_list<int> classWeights)
+{
+    std::uint64_t state = 12345;
+    const auto next = [&](std::uint64_t bound) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return (state >> 33) % bound;
+    };
+    int total = 0;
+    for (const int weight : classWeights)
+        total += weight;
+    const auto drawClass = [&] {
+        auto draw = static_cast<int>(next(static_cast<std::uint64_t>(total)));
+        int label = 0;
+        for (const int weight : classWeights) {
+            if (draw < weight)
+                return label;
+            draw -= weight;
+            ++label;
+        }
+        return label;
+    };
+    GroupedRows rows;
+    for (int group = 0; group < groupCount; ++group) {
+        const int size = 1 + static_cast<int>(next(static_cast<std::uint64_t>(maxSize)));
+        const int patientClass = drawClass();
+        for (int sample = 0; sample < size; ++sample) {
+            rows.labels << (next(5) == 0 ? drawClass() : patientClass);
+            rows.groups.push_back(1000 + 7 * static_cast<std::size_t>(group));
+        }
+    }
+    return rows;
+}
+
+// The largest gap, over test folds and classes, between a class's share of the fold and its share
+// of all rows.
+double worstProportionGap(const QList<int> &labels, const std::vector<std::vector<std::size_t>> &tests)
+{
+    std::map<int, double> overall;
+    for (const int label : labels)
+        overall[label] += 1.0 / static_cast<double>(labels.size());
+    double worst = 0.0;
+    for (const auto &test : tests) {
+        std::map<int, double> share;
+        for (const std::size_t row : test)
+            share[labels[static_cast<qsizetype>(row)]] += 1.0 / static_cast<double>(test.size());
+        for (const auto &[label, expected] : overall)
+            worst = std::max(worst, std::abs(share[label] - expected));
+    }
+    return worst;
+}
+
+} // namespace
+
+void TestStratifiedFolds::groupedSplitsKeepEachGroupInOneFold_data()
+{
+    QTest::addColumn<int>("groupCount");
+    QTest::addColumn<int>("maxSize");
+    QTest::addColumn<QList<int>>("classWeights");
+    QTest::addColumn<int>("k");
+
+    QTest::newRow("binary 70 / 30, 60 patients of 1-4 samples, 5 folds")
+        << 60 << 4 << QList<int> { 7, 3 } << 5;
+    QTest::newRow("one sample per patient: plain stratified") << 50 << 1 << QList<int> { 1, 1 } << 5;
+    QTest::newRow("four classes, 80 patients of 1-6 samples, 4 folds")
+        << 80 << 6 << QList<int> { 4, 3, 2, 1 } << 4;
+    QTest::newRow("as many patients as folds") << 3 << 5 << QList<int> { 1, 1 } << 3;
+}
+
+void TestStratifiedFolds::groupedSplitsKeepEachGroupInOneFold()
+{
+    QFETCH(int, groupCount);
+    QFETCH(int, maxSize);
+    QFETCH(QList<int>, classWeights);
+    QFETCH(int, k);
+    GroupedRows data;
+    switch (classWeights.size()) {
+    case 2: data = groupedRows(groupCount, maxSize, { classWeights[0], classWeights[1] }); break;
+    default:
+        data = groupedRows(
+            groupCount, maxSize, { classWeights[0], classWeights[1], classWeights[2], classWeights[3] });
+    }
+    const auto folds = stratifiedGroupKFold(asSpan(data.labels), data.groups, k, 99);
+    QVERIFY2(folds.has_value(), folds ? "" : folds.error().message().c_str());
+    QCOMPARE(folds->size(), std::size_t(k));
+    const auto rows = static_cast<std::size_t>(data.labels.size());
+    std::vector<int> timesInTest(rows, 0);
+    std::map<std::size_t, std::size_t> foldOfGroup;
+    for (std::size_t f = 0; f < folds->size(); ++f) {
+        const Fold &fold = (*folds)[f];
+        QVERIFY(!fold.test.empty());
+        QVERIFY(strictlyAscending(fold.test) && strictlyAscending(fold.train));
+        QCOMPARE(fold.train.size() + fold.test.size(), rows);
+        for (const std::size_t row : fold.test) {
+            ++timesInTest[row];
+            const auto [where, inserted] = foldOfGroup.emplace(data.groups[row], f);
+            QVERIFY2(inserted || where->second == f, "a patient's samples are in two test folds");
+        }
+        // No patient is both trained on and tested in one fold.
+        for (const std::size_t row : fold.train)
+            QVERIFY(!(foldOfGroup.contains(data.groups[row]) && foldOfGroup.at(data.groups[row]) == f));
+    }
+    QVERIFY(std::ranges::all_of(timesInTest, [](int times) { return times == 1; }));
+}
+
+void TestStratifiedFolds::groupedBalanceIsAsGoodAsScikitLearn_data()
+{
+    QTest::addColumn<int>("groupCount");
+    QTest::addColumn<int>("maxSize");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<bool>("fourClasses");
+    QTest::newRow("binary 70 / 30, 60 patients of 1-4 samples, 5 folds") << 60 << 4 << 5 << false;
+    QTest::newRow("binary, 200 patients of 1-8 samples, 10 folds") << 200 << 8 << 10 << false;
+    QTest::newRow("four classes 4:3:2:1, 80 patients of 1-6 samples, 4 folds") << 80 << 6 << 4 << true;
+    QTest::newRow("four classes, 30 patients of 1-10 samples, 3 folds") << 30 << 10 << 3 << true;
+}
+
+void TestStratifiedFolds::groupedBalanceIsAsGoodAsScikitLearn()
+{
+    // scikit-learn 1.2's StratifiedGroupKFold is the peer. Its shuffle in 1.2 permutes the rows of
+    // the class-count table without their groups, so the unshuffled greedy split is its algorithm
+    // as designed; ours shuffles, so folds differ and only their quality is compared: our worst
+    // class-share gap over five seeds must stay within 0.03 of scikit-learn's.
+    QFETCH(int, groupCount);
+    QFETCH(int, maxSize);
+    QFETCH(int, k);
+    QFETCH(bool, fourClasses);
+    if (QProcess::execute("/usr/bin/python3", { "-c", "import sklearn" }) != 0)
+        QSKIP("scikit-learn is not installed");
+    const GroupedRows data = fourClasses ? groupedRows(groupCount, maxSize, { 4, 3, 2, 1 })
+                                         : groupedRows(groupCount, maxSize, { 7, 3 });
+    QString input;
+    for (qsizetype row = 0; row < data.labels.size(); ++row)
+        input += QString("%1 %2\n").arg(data.labels[row]).arg(data.groups[static_cast<std::size_t>(row)]);
+    const char *script = R"(
+import sys, numpy, warnings
+from sklearn.model_selection import StratifiedGroupKFold
+warnings.simplefilter("ignore")
+data = numpy.loadtxt(sys.stdin, dtype=int).reshape(-1, 2)
+for _, test in StratifiedGroupKFold(n_splits=int(sys.argv[1])).split(data, data[:, 0], data[:, 1]):
+    print(" ".join(str(i) for i in test))
+)";
+    QProcess process;
+    process.start("/usr/bin/python3", { "-c", script, QString::number(k) });
+    process.write(input.toUtf8());
+    process.closeWriteChannel();
+    QVERIFY(process.waitForFinished(60000));
+    QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
+    std::vector<std::vector<std::size_t>> peerTests;
+    for (const QString &line : QString(process.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts)) {
+        peerTests.emplace_back();
+        for (const QString &index : line.split(' ', Qt::SkipEmptyParts))
+            peerTests.back().push_back(index.toULongLong());
+    }
+    QCOMPARE(peerTests.size(), std::size_t(k));
+    const double peerGap = worstProportionGap(data.labels, peerTests);
+
+    double ourWorstGap = 0.0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        const auto folds = stratifiedGroupKFold(asSpan(data.labels), data.groups, k, seed);
+        QVERIFY(folds.has_value());
+        std::vector<std::vector<std::size_t>> tests;
+        for (const Fold &fold : *folds)
+            tests.push_back(fold.test);
+        const double gap = worstProportionGap(data.labels, tests);
+        ourWorstGap = std::max(ourWorstGap, gap);
+        QVERIFY2(gap <= peerGap + 0.03,
+            qPrintable(QStringLiteral("seed %1: worst class-share gap %2, scikit-learn's %3")
+                           .arg(seed)
+                           .arg(gap)
+                           .arg(peerGap)));
+    }
+    qInfo("worst class-share gap over 5 seeds %.4f; scikit-learn %.4f", ourWorstGap, peerGap);
+}
+
+void TestStratifiedFolds::groupedSplitsFollowTheSeed()
+{
+    const GroupedRows data = groupedRows(60, 4, { 7, 3 });
+    const auto first = stratifiedGroupKFold(asSpan(data.labels), data.groups, 5, 11);
+    const auto second = stratifiedGroupKFold(asSpan(data.labels), data.groups, 5, 11);
+    const auto other = stratifiedGroupKFold(asSpan(data.labels), data.groups, 5, 12);
+    QVERIFY(first && second && other);
+    bool anyDiffers = false;
+    for (std::size_t fold = 0; fold < 5; ++fold) {
+        QCOMPARE((*first)[fold].test, (*second)[fold].test);
+        anyDiffers = anyDiffers || (*first)[fold].test != (*other)[fold].test;
+    }
+    QVERIFY2(anyDiffers, "the seed does not change the grouped split");
+}
+
+void TestStratifiedFolds::groupedSplitRejectsImpossibleRequests()
+{
+    const QList<int> labels = { 0, 1, 0, 1, 0, 1 };
+    const std::vector<std::size_t> twoPatients = { 1, 1, 1, 2, 2, 2 };
+    auto folds = stratifiedGroupKFold(asSpan(labels), twoPatients, 3, 1);
+    QVERIFY(!folds);
+    QCOMPARE(folds.error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(QString::fromStdString(folds.error().message()),
+        "there are 2 group(s), fewer than the 3 folds; a group cannot be split across folds");
+    const std::vector<std::size_t> tooFew = { 1, 2, 3 };
+    QVERIFY(stratifiedGroupKFold(asSpan(labels), tooFew, 2, 1)
+                .error()
+                .message()
+                .find("6 labels but 3 group codes")
+        != std::string::npos);
+    const QList<int> negative = { 0, -2, 1 };
+    const std::vector<std::size_t> three = { 1, 2, 3 };
+    QVERIFY(stratifiedGroupKFold(asSpan(negative), three, 2, 1).error().message().find("label -2 at row 1")
+        != std::string::npos);
+    QCOMPARE(
+        stratifiedGroupKFold(asSpan(labels), twoPatients, 1, 1).error().code, ErrorCode::InvalidArgument);
+}
+
+void TestStratifiedFolds::groupCodesNumberIdentifiersByFirstAppearance()
+{
+    const std::vector<std::string> identifiers = { "P7", "P3", "P7", "P9", "P3" };
+    QCOMPARE(groupCodes(identifiers), (std::vector<std::size_t> { 0, 1, 0, 2, 1 }));
+    QVERIFY(groupCodes({}).empty());
 }
 
 QTEST_APPLESS_MAIN(TestStratifiedFolds)
