@@ -237,6 +237,12 @@ void TestAbstention::badJsonIsRefused_data()
                                    << "spec.json, abstention.minimum_top_probability: appears twice";
     QTest::newRow("duplicate nested key") << R"({"uncertain_band": {"low": 0.3, "high": 0.7, "low": 0.2}})"
                                           << "spec.json, abstention.uncertain_band.low: appears twice";
+    // Nesting 60,000 deep within the size limit must neither overflow the stack nor be accepted.
+    QTest::newRow("deeply nested") << QString(60000, '[')
+                                   << "spec.json, abstention: is not valid JSON: it ends "
+                                      "before the JSON is complete";
+    QTest::newRow("deeply nested, complete")
+        << QString(30000, '[') + QString(30000, ']') << "spec.json, abstention: must be an object, not array";
     QTest::newRow("too large")
         << QString(70000, ' ') + "{}"
         << "spec.json, abstention: is 70002 bytes; an abstention section is at most 65536";
