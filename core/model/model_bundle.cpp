@@ -5,9 +5,14 @@
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <xgboost/c_api.h>
 
 #include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -80,7 +85,7 @@ BinaryMetrics metricsFromJson(const Json &json)
     return metrics;
 }
 
-Json contentToJson(const ModelBundle &bundle)
+Result<Json> contentToJson(const ModelBundle &bundle)
 {
     const auto &p = bundle.parameters;
     Json content = {
@@ -94,10 +99,19 @@ Json contentToJson(const ModelBundle &bundle)
                 { "min_child_weight", p.minChildWeight }, { "subsample", p.subsample },
                 { "column_sample", p.columnSample }, { "lambda", p.lambda }, { "seed", p.seed },
                 { "source", bundle.trainingSource }, { "cases", bundle.trainingCases },
-                { "positives", bundle.trainingPositives } } },
+                { "positives", bundle.trainingPositives }, { "data_sha256", bundle.trainingDataSha256 } } },
+        { "libraries", { { "xgboost", bundle.libraries.xgboost }, { "mosaic", bundle.libraries.mosaic } } },
         { "created_at", bundle.createdAt },
+        { "intended_use", bundle.intendedUse },
+        { "limitations", bundle.limitations },
         { "xgboost_model", bundle.xgboostModel },
     };
+    if (bundle.specification) {
+        Json specification = Json::parse(*bundle.specification, nullptr, false);
+        if (specification.is_discarded() || !specification.is_object())
+            return fail(ErrorCode::InvalidArgument, "the model specification is not a JSON object");
+        content["specification"] = std::move(specification);
+    }
     if (bundle.validation) {
         const auto &v = *bundle.validation;
         content["validation"] = { { "protocol", v.protocol }, { "folds", v.folds }, { "repeats", v.repeats },
@@ -152,50 +166,88 @@ Result<void> checkModelStructure(const ModelBundle &bundle, const std::string &l
     return {};
 }
 
-} // namespace
-
-std::string ModelBundle::toJson() const
+// The envelope of a bundle, checked before anything in its content is believed.
+struct CheckedDocument
 {
-    const Json content = contentToJson(*this);
-    const Json document = { { "format", "mosaic-model-bundle" }, { "format_version", kFormatVersion },
-        { "content", content }, { "content_sha256", sha256Hex(content.dump()) } };
-    return document.dump(1);
-}
+    Json document;
+    std::string contentSha256;
+};
 
-Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_view sourceName)
+// Size, JSON, format tag and version, and the SHA-256 over the content, in that order.
+Result<CheckedDocument> checkedDocument(std::string_view json, const std::string &location)
 {
-    const std::string location(sourceName);
-    if (json.size() > kMaxBytes)
+    if (json.size() > ModelBundle::kMaxBytes)
         return fail(ErrorCode::LimitExceeded, "the model bundle is larger than 256 MiB", location);
-    const Json document = Json::parse(json, nullptr, false);
+    CheckedDocument checked;
+    checked.document = Json::parse(json, nullptr, false);
+    const Json &document = checked.document;
     if (document.is_discarded() || !document.is_object())
         return fail(ErrorCode::Malformed, "not a JSON document", location);
+    if (!document.contains("format") || document["format"] != "mosaic-model-bundle")
+        return fail(ErrorCode::Malformed, "not a Mosaic model bundle", location);
+    const Json &version = document.value("format_version", Json());
+    if (!version.is_number_integer())
+        return fail(ErrorCode::Malformed, "the bundle has no format version", location);
+    // Compared at full width: get<int>() would wrap format 4294967297 to 1.
+    const bool newer = version.is_number_unsigned()
+        ? version.get<std::uint64_t>() > static_cast<std::uint64_t>(ModelBundle::kFormatVersion)
+        : version.get<std::int64_t>() > ModelBundle::kFormatVersion;
+    if (newer)
+        return fail(ErrorCode::Unsupported,
+            "bundle format " + version.dump() + " is newer than this Mosaic reads ("
+                + std::to_string(ModelBundle::kFormatVersion) + ")",
+            location);
+    if (version.get<std::int64_t>() < ModelBundle::kFormatVersion)
+        return fail(ErrorCode::Unsupported,
+            "bundle format " + version.dump()
+                + " is unsigned and no longer accepted (signed bundles are format "
+                + std::to_string(ModelBundle::kFormatVersion) + "): train the model again with this Mosaic",
+            location);
+    if (!document.contains("content") || !document["content"].is_object()
+        || !document.contains("content_sha256"))
+        return fail(ErrorCode::Malformed, "the bundle lacks its content or its checksum", location);
+    checked.contentSha256 = sha256Hex(document["content"].dump());
+    const Json &checksum = document["content_sha256"];
+    if (!checksum.is_string() || checksum.get<std::string>() != checked.contentSha256)
+        return fail(ErrorCode::IntegrityFailed,
+            "the bundle's SHA-256 does not match its content: it was altered or damaged", location);
+    return checked;
+}
+
+Result<SignatureBlock> signatureBlockOf(const Json &document, const std::string &location)
+{
+    if (!document.contains("signature"))
+        return fail(ErrorCode::IntegrityFailed,
+            "the bundle is not signed; Mosaic loads only bundles signed by a trusted key", location);
+    const Json &signature = document["signature"];
+    SignatureBlock block;
+    const std::array<std::pair<const char *, std::string *>, 4> members
+        = { { { "algorithm", &block.algorithm }, { "key_id", &block.keyId },
+            { "public_key", &block.publicKey }, { "signature", &block.signature } } };
+    if (!signature.is_object())
+        return fail(ErrorCode::Malformed, "the bundle's signature is not an object", location);
+    for (const auto &[key, target] : members) {
+        if (!signature.contains(key) || !signature[key].is_string())
+            return fail(ErrorCode::Malformed,
+                std::string("the bundle's signature lacks its '") + key + "' text", location);
+        *target = signature[key].get<std::string>();
+    }
+    return block;
+}
+
+Json signatureToJson(const SignatureBlock &block)
+{
+    return { { "algorithm", block.algorithm }, { "key_id", block.keyId }, { "public_key", block.publicKey },
+        { "signature", block.signature } };
+}
+
+// The content's fields and the model's structure; the envelope and signature were checked before.
+Result<ModelBundle> contentFromJson(
+    const Json &content, std::string_view sourceName, const std::string &location)
+{
     // nlohmann-json throws on a value of the wrong type; every such case is a malformed bundle.
     ModelBundle bundle;
     try {
-        if (document.value("format", "") != "mosaic-model-bundle")
-            return fail(ErrorCode::Malformed, "not a Mosaic model bundle", location);
-        const Json &version = document.value("format_version", Json());
-        if (!version.is_number_integer())
-            return fail(ErrorCode::Malformed, "the bundle has no format version", location);
-        // Compared at full width: get<int>() would wrap format 4294967297 to 1.
-        const bool newer = version.is_number_unsigned()
-            ? version.get<std::uint64_t>() > static_cast<std::uint64_t>(kFormatVersion)
-            : version.get<std::int64_t>() > kFormatVersion;
-        if (newer)
-            return fail(ErrorCode::Unsupported,
-                "bundle format " + version.dump() + " is newer than this Mosaic reads ("
-                    + std::to_string(kFormatVersion) + ")",
-                location);
-        if (!document.contains("content") || !document["content"].is_object()
-            || !document.contains("content_sha256"))
-            return fail(ErrorCode::Malformed, "the bundle lacks its content or its checksum", location);
-        const Json &content = document["content"];
-        const Json &checksum = document["content_sha256"];
-        if (!checksum.is_string() || checksum.get<std::string>() != sha256Hex(content.dump()))
-            return fail(ErrorCode::IntegrityFailed,
-                "the bundle's SHA-256 does not match its content: it was altered or damaged", location);
-
         bundle.name = content.at("name").get<std::string>();
         bundle.labelColumn = content.at("label_column").get<std::string>();
         bundle.outcome = content.at("outcome").get<std::string>();
@@ -223,7 +275,19 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
         bundle.trainingSource = training.at("source").get<std::string>();
         bundle.trainingCases = wholeNumberAt<std::size_t>(training, "cases");
         bundle.trainingPositives = wholeNumberAt<std::size_t>(training, "positives");
+        bundle.trainingDataSha256 = training.at("data_sha256").get<std::string>();
+        const Json &libraries = content.at("libraries");
+        bundle.libraries.xgboost = libraries.at("xgboost").get<std::string>();
+        bundle.libraries.mosaic = libraries.at("mosaic").get<std::string>();
         bundle.createdAt = content.at("created_at").get<std::string>();
+        bundle.intendedUse = content.at("intended_use").get<std::string>();
+        bundle.limitations = content.at("limitations").get<std::string>();
+        if (content.contains("specification")) {
+            if (!content["specification"].is_object())
+                return fail(
+                    ErrorCode::Malformed, "the bundle's specification is not a JSON object", location);
+            bundle.specification = content["specification"].dump();
+        }
         bundle.xgboostModel = content.at("xgboost_model").get<std::string>();
         if (content.contains("validation")) {
             const Json &v = content["validation"];
@@ -256,15 +320,15 @@ Result<ModelBundle> ModelBundle::fromJson(std::string_view json, std::string_vie
     return bundle;
 }
 
-Result<void> ModelBundle::writeFile(const std::filesystem::path &path) const
+// Beside the target and renamed, so a crash never leaves half a bundle under its name.
+Result<void> writeTextInPlace(const std::filesystem::path &path, const std::string &text)
 {
-    // Write beside the target and rename, so a crash never leaves half a bundle under its name.
     const std::filesystem::path temporary = path.string() + ".partial";
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         if (!out)
             return fail(ErrorCode::NotFound, "cannot write the model bundle", path.filename().string());
-        out << toJson();
+        out << text;
         out.flush();
         if (!out)
             return fail(
@@ -278,20 +342,152 @@ Result<void> ModelBundle::writeFile(const std::filesystem::path &path) const
     return {};
 }
 
-Result<ModelBundle> ModelBundle::readFile(const std::filesystem::path &path)
+Result<std::string> readBundleText(const std::filesystem::path &path)
 {
     const std::string name = path.filename().string();
     std::error_code error;
     const auto size = std::filesystem::file_size(path, error);
     if (error)
         return fail(ErrorCode::NotFound, "cannot read the model bundle: " + error.message(), name);
-    if (size > kMaxBytes)
+    if (size > ModelBundle::kMaxBytes)
         return fail(ErrorCode::LimitExceeded, "the model bundle is larger than 256 MiB", name);
     std::ifstream in(path, std::ios::binary);
     std::string text(static_cast<std::size_t>(size), '\0');
     if (!in.read(text.data(), static_cast<std::streamsize>(size)))
         return fail(ErrorCode::NotFound, "cannot read the model bundle", name);
-    return fromJson(text, name);
+    return text;
+}
+
+void appendLittleEndian32(crypto_hash_sha256_state &state, float value)
+{
+    // Every NaN alike: a missing value is missing whatever payload the reader happened to produce.
+    const std::uint32_t bits = std::isnan(value) ? 0x7FC00000u : std::bit_cast<std::uint32_t>(value);
+    const std::array<unsigned char, 4> bytes
+        = { static_cast<unsigned char>(bits), static_cast<unsigned char>(bits >> 8),
+              static_cast<unsigned char>(bits >> 16), static_cast<unsigned char>(bits >> 24) };
+    crypto_hash_sha256_update(&state, bytes.data(), bytes.size());
+}
+
+void appendLittleEndian64(crypto_hash_sha256_state &state, std::uint64_t value)
+{
+    std::array<unsigned char, 8> bytes {};
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<unsigned char>(value >> (8 * i));
+    crypto_hash_sha256_update(&state, bytes.data(), bytes.size());
+}
+
+} // namespace
+
+LibraryVersions currentLibraryVersions()
+{
+    int major = 0;
+    int minor = 0;
+    int patch = 0;
+    XGBoostVersion(&major, &minor, &patch);
+    return { std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch),
+        MOSAIC_VERSION };
+}
+
+Result<std::string> hashTrainingData(const RowMatrixXf &features, std::span<const float> labels)
+{
+    if (labels.size() != static_cast<std::size_t>(features.rows()))
+        return fail(ErrorCode::InvalidArgument,
+            "hashing training data needs one label per row: " + std::to_string(labels.size()) + " labels for "
+                + std::to_string(features.rows()) + " rows");
+    if (sodium_init() < 0)
+        return fail(ErrorCode::ModelFailure, "libsodium could not be initialised");
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    constexpr std::string_view kScheme = "mosaic-training-data-v1\n";
+    crypto_hash_sha256_update(
+        &state, reinterpret_cast<const unsigned char *>(kScheme.data()), kScheme.size());
+    appendLittleEndian64(state, static_cast<std::uint64_t>(features.rows()));
+    appendLittleEndian64(state, static_cast<std::uint64_t>(features.cols()));
+    for (Eigen::Index row = 0; row < features.rows(); ++row)
+        for (Eigen::Index column = 0; column < features.cols(); ++column)
+            appendLittleEndian32(state, features(row, column));
+    for (const float label : labels)
+        appendLittleEndian32(state, label);
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest {};
+    crypto_hash_sha256_final(&state, digest.data());
+    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex {};
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    return std::string(hex.data());
+}
+
+Result<std::string> ModelBundle::toJson(const SigningKey &key) const
+{
+    auto content = contentToJson(*this);
+    if (!content)
+        return std::unexpected(content.error());
+    const std::string digest = sha256Hex(content->dump());
+    const Json document = { { "format", "mosaic-model-bundle" }, { "format_version", kFormatVersion },
+        { "content", *content }, { "content_sha256", digest },
+        { "signature", signatureToJson(signBundleDigest(key, kFormatVersion, digest)) } };
+    return document.dump(1);
+}
+
+Result<ModelBundle> ModelBundle::fromJson(
+    std::string_view json, std::string_view sourceName, const TrustedKeys &trusted)
+{
+    const std::string location(sourceName);
+    auto checked = checkedDocument(json, location);
+    if (!checked)
+        return std::unexpected(checked.error());
+    auto block = signatureBlockOf(checked->document, location);
+    if (!block)
+        return std::unexpected(block.error());
+    auto signer = verifyBundleSignature(*block, kFormatVersion, checked->contentSha256, trusted, location);
+    if (!signer)
+        return std::unexpected(signer.error());
+    auto bundle = contentFromJson(checked->document["content"], sourceName, location);
+    if (!bundle)
+        return bundle;
+    bundle->signerKeyId = signer->keyId;
+    bundle->signerName = signer->name;
+    return bundle;
+}
+
+Result<void> ModelBundle::writeFile(const std::filesystem::path &path, const SigningKey &key) const
+{
+    auto text = toJson(key);
+    if (!text)
+        return std::unexpected(Error { text.error().code, text.error().detail, path.filename().string() });
+    return writeTextInPlace(path, *text);
+}
+
+Result<ModelBundle> ModelBundle::readFile(const std::filesystem::path &path, const TrustedKeys &trusted)
+{
+    auto text = readBundleText(path);
+    if (!text)
+        return std::unexpected(text.error());
+    return fromJson(*text, path.filename().string(), trusted);
+}
+
+Result<std::string> resignBundleJson(
+    std::string_view json, std::string_view sourceName, const SigningKey &key)
+{
+    const std::string location(sourceName);
+    auto checked = checkedDocument(json, location);
+    if (!checked)
+        return std::unexpected(checked.error());
+    // The same checks a reader makes after the signature: a signer vouches only for a sound bundle.
+    if (auto content = contentFromJson(checked->document["content"], sourceName, location); !content)
+        return std::unexpected(content.error());
+    checked->document["signature"]
+        = signatureToJson(signBundleDigest(key, ModelBundle::kFormatVersion, checked->contentSha256));
+    return checked->document.dump(1);
+}
+
+Result<void> resignBundleFile(const std::filesystem::path &path, const SigningKey &key)
+{
+    auto text = readBundleText(path);
+    if (!text)
+        return std::unexpected(text.error());
+    auto signed_ = resignBundleJson(*text, path.filename().string(), key);
+    if (!signed_)
+        return std::unexpected(signed_.error());
+    return writeTextInPlace(path, *signed_);
 }
 
 Result<Booster> ModelBundle::loadBooster() const

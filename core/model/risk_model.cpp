@@ -119,6 +119,11 @@ Result<ModelBundle> trainRiskModel(const CohortTable &table, const FeatureSchema
     bundle.trainingSource = table.sourceName;
     bundle.trainingCases = table.rows();
     bundle.trainingPositives = report.metrics.positives;
+    auto dataHash = hashTrainingData(modelFeatures, labelValues);
+    if (!dataHash)
+        return std::unexpected(dataHash.error());
+    bundle.trainingDataSha256 = std::move(*dataHash);
+    bundle.libraries = currentLibraryVersions();
     bundle.createdAt = utcTimestampNow();
     bundle.validation = std::move(report);
     bundle.xgboostModel = std::move(*model);

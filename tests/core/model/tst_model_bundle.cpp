@@ -16,6 +16,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -44,6 +45,8 @@ Q_DECLARE_METATYPE(mosaic::ErrorCode)
 Q_DECLARE_METATYPE(DocumentEdit)
 
 using mosaic::testing::contentSha256;
+using mosaic::testing::rehashAndSign;
+using mosaic::testing::testKeyPair;
 
 namespace {
 
@@ -106,9 +109,26 @@ ModelBundle trainSmallBundle(const CohortTable &table, const FeatureSchema &sche
     return std::move(*bundle);
 }
 
+// The suite's signing key: libsodium's key pair of the seed 0x11 * 32, trusted by m_trusted.
+SigningKey suiteKey()
+{
+    auto key = SigningKey::fromSeed(testKeyPair(0x11).seed);
+    if (!key)
+        qFatal("%s", key.error().message().c_str());
+    return *key;
+}
+
+// Re-hashed and re-signed by the trusted key, so only the checks after the signature can refuse.
 void rehash(Json &document)
 {
-    document["content_sha256"] = contentSha256(document["content"]);
+    rehashAndSign(document, testKeyPair(0x11));
+}
+
+template <typename T> T valueOf(Result<T> result)
+{
+    if (!result)
+        qFatal("%s", result.error().message().c_str());
+    return std::move(*result);
 }
 
 // Edits the XGBoost model, which the bundle carries as JSON text inside a string.
@@ -151,6 +171,11 @@ private slots:
     void selectionReportRoundTrips();
     void fileRoundTripLeavesNoPartialFile();
     void writeFileIntoMissingFolderFails();
+    void metadataRoundTrips();
+    void libraryVersionsAreThoseOfTheBuild();
+    void trainingDataHashEqualsPythonsOverTheTable();
+    void trainingDataHashFollowsTheDocumentedByteOrder();
+    void specificationMustBeAJsonObject();
 
     void alteredContentFailsTheChecksum_data();
     void alteredContentFailsTheChecksum();
@@ -175,6 +200,8 @@ private slots:
 private:
     FeatureVector patientVector(std::size_t row, const FeatureSchema &schema) const;
 
+    SigningKey m_key = suiteKey();
+    TrustedKeys m_trusted;
     CohortTable m_table;
     ModelBundle m_bundle; // demo schema, all records
     ModelBundle m_echoBundle; // ejection fraction as imaging
@@ -183,10 +210,11 @@ private:
 
 void TestModelBundle::initTestCase()
 {
+    QVERIFY(m_trusted.add("test suite", m_key.publicKey()));
     m_table = deathTable();
     m_bundle = trainSmallBundle(m_table, demoSchema());
     m_echoBundle = trainSmallBundle(m_table, echoImagingSchema());
-    m_bundleJson = m_bundle.toJson();
+    m_bundleJson = valueOf(m_bundle.toJson(m_key));
 }
 
 FeatureVector TestModelBundle::patientVector(std::size_t row, const FeatureSchema &schema) const
@@ -221,7 +249,7 @@ void TestModelBundle::trainedBundleDescribesItsTraining()
 
 void TestModelBundle::jsonRoundTripKeepsEveryField()
 {
-    auto read = ModelBundle::fromJson(m_bundleJson, "death.json");
+    auto read = ModelBundle::fromJson(m_bundleJson, "death.json", m_trusted);
     QVERIFY2(read, failureText(read));
     const ModelBundle &original = m_bundle;
     QCOMPARE(read->name, original.name);
@@ -267,12 +295,12 @@ void TestModelBundle::jsonRoundTripKeepsEveryField()
     QCOMPARE(v.metrics.calibration.intercept, w.metrics.calibration.intercept);
 
     // Nothing was dropped that the comparisons above missed: writing again gives the same text.
-    QCOMPARE(read->toJson(), m_bundleJson);
+    QCOMPARE(valueOf(read->toJson(m_key)), m_bundleJson);
 }
 
 void TestModelBundle::jsonRoundTripPredictsBitIdentically()
 {
-    auto read = ModelBundle::fromJson(m_bundleJson, "death.json");
+    auto read = ModelBundle::fromJson(m_bundleJson, "death.json", m_trusted);
     QVERIFY2(read, failureText(read));
     auto before = m_bundle.loadBooster();
     auto after = read->loadBooster();
@@ -288,22 +316,22 @@ void TestModelBundle::selectionReportRoundTrips()
     ModelBundle bundle = m_bundle;
     bundle.validation->selectionFrequency = { { "Ejection.Fraction", 1.0 }, { "Creatinine", 0.25 } };
     bundle.validation->chosenFeatureCounts = { { 2, 37 }, { 4, 13 }, { 8, 0 } };
-    const std::string json = bundle.toJson();
-    auto read = ModelBundle::fromJson(json, "selected.json");
+    const std::string json = valueOf(bundle.toJson(m_key));
+    auto read = ModelBundle::fromJson(json, "selected.json", m_trusted);
     QVERIFY2(read, failureText(read));
     QVERIFY(read->validation->selectionFrequency == bundle.validation->selectionFrequency);
     QVERIFY(read->validation->chosenFeatureCounts == bundle.validation->chosenFeatureCounts);
-    QCOMPARE(read->toJson(), json);
+    QCOMPARE(valueOf(read->toJson(m_key)), json);
 }
 
 void TestModelBundle::bundleWithoutValidationRoundTrips()
 {
     ModelBundle bundle = m_bundle;
     bundle.validation.reset();
-    auto read = ModelBundle::fromJson(bundle.toJson(), "unvalidated.json");
+    auto read = ModelBundle::fromJson(valueOf(bundle.toJson(m_key)), "unvalidated.json", m_trusted);
     QVERIFY2(read, failureText(read));
     QVERIFY(!read->validation.has_value());
-    QVERIFY(!Json::parse(bundle.toJson())["content"].contains("validation"));
+    QVERIFY(!Json::parse(valueOf(bundle.toJson(m_key)))["content"].contains("validation"));
 }
 
 void TestModelBundle::fileRoundTripLeavesNoPartialFile()
@@ -311,14 +339,14 @@ void TestModelBundle::fileRoundTripLeavesNoPartialFile()
     QTemporaryDir directory;
     QVERIFY(directory.isValid());
     const std::filesystem::path path = directory.filePath("death.mosaic-model.json").toStdString();
-    auto written = m_bundle.writeFile(path);
+    auto written = m_bundle.writeFile(path, m_key);
     QVERIFY2(written, failureText(written));
     QCOMPARE(QDir(directory.path()).entryList(QDir::Files | QDir::Hidden),
         QStringList { "death.mosaic-model.json" });
 
-    auto read = ModelBundle::readFile(path);
+    auto read = ModelBundle::readFile(path, m_trusted);
     QVERIFY2(read, failureText(read));
-    QCOMPARE(read->toJson(), m_bundleJson);
+    QCOMPARE(valueOf(read->toJson(m_key)), m_bundleJson);
     auto booster = read->loadBooster();
     auto original = m_bundle.loadBooster();
     QVERIFY(booster && original);
@@ -327,21 +355,136 @@ void TestModelBundle::fileRoundTripLeavesNoPartialFile()
     // Overwriting replaces the file whole and again leaves no partial file behind.
     ModelBundle renamed = m_bundle;
     renamed.name = "Renamed";
-    QVERIFY(renamed.writeFile(path));
+    QVERIFY(renamed.writeFile(path, m_key));
     QCOMPARE(QDir(directory.path()).entryList(QDir::Files | QDir::Hidden),
         QStringList { "death.mosaic-model.json" });
-    QCOMPARE(ModelBundle::readFile(path)->name, std::string("Renamed"));
+    QCOMPARE(ModelBundle::readFile(path, m_trusted)->name, std::string("Renamed"));
 }
 
 void TestModelBundle::writeFileIntoMissingFolderFails()
 {
     QTemporaryDir directory;
     const std::filesystem::path path = directory.filePath("absent/death.json").toStdString();
-    auto written = m_bundle.writeFile(path);
+    auto written = m_bundle.writeFile(path, m_key);
     QVERIFY(!written);
     QCOMPARE(written.error().location, std::string("death.json"));
     QVERIFY(!QString::fromStdString(written.error().message()).contains(directory.path()));
     QVERIFY(!std::filesystem::exists(path));
+}
+
+void TestModelBundle::metadataRoundTrips()
+{
+    ModelBundle bundle = m_bundle;
+    bundle.intendedUse
+        = "Adults with heart failure and reduced ejection fraction; supports follow-up planning.";
+    bundle.limitations = "Trained on 299 patients from one Pakistani centre (2015); not validated elsewhere.";
+    bundle.specification
+        = R"({"task": "binary", "label": "Event", "features": {"records": ["Age", "Sodium"]}})";
+    const std::string json = valueOf(bundle.toJson(m_key));
+    const Json document = Json::parse(json);
+    QVERIFY(document["content"]["specification"].is_object()); // an object, not a string of JSON
+    auto read = ModelBundle::fromJson(json, "described.json", m_trusted);
+    QVERIFY2(read, failureText(read));
+    QCOMPARE(read->intendedUse, bundle.intendedUse);
+    QCOMPARE(read->limitations, bundle.limitations);
+    QCOMPARE(read->trainingDataSha256, bundle.trainingDataSha256);
+    QCOMPARE(read->libraries.xgboost, bundle.libraries.xgboost);
+    QCOMPARE(read->libraries.mosaic, bundle.libraries.mosaic);
+    // The compact dump of the object: keys sorted, no spaces.
+    QCOMPARE(read->specification.value_or(""),
+        std::string(R"({"features":{"records":["Age","Sodium"]},"label":"Event","task":"binary"})"));
+    QCOMPARE(valueOf(read->toJson(m_key)), json);
+    QVERIFY(!Json::parse(m_bundleJson)["content"].contains("specification"));
+}
+
+void TestModelBundle::libraryVersionsAreThoseOfTheBuild()
+{
+    // XGBoost writes its own version into every model it saves; Mosaic's is the CMake project's.
+    const Json model = Json::parse(m_bundle.xgboostModel);
+    const std::string written = std::to_string(model["version"][0].get<int>()) + "."
+        + std::to_string(model["version"][1].get<int>()) + "."
+        + std::to_string(model["version"][2].get<int>());
+    QCOMPARE(m_bundle.libraries.xgboost, written);
+    QFile cmake(MOSAIC_SOURCE_DIR "/CMakeLists.txt");
+    QVERIFY(cmake.open(QIODevice::ReadOnly));
+    const auto match = QRegularExpression(R"(project\(Mosaic VERSION ([0-9.]+))")
+                           .match(QString::fromUtf8(cmake.readAll()));
+    QVERIFY(match.hasMatch());
+    QCOMPARE(QString::fromStdString(m_bundle.libraries.mosaic), match.captured(1));
+}
+
+void TestModelBundle::trainingDataHashEqualsPythonsOverTheTable()
+{
+    // Python reads the CSV itself and hashes the schema's columns and the label by the documented
+    // scheme (model_bundle.h): the bundle's hash identifies the data it was trained on.
+    const char *script = R"(
+import csv, hashlib, json, math, struct, sys
+names = [f["name"] for f in json.load(open(sys.argv[2]))["features"]]
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+def f32(text):
+    value = float(text) if text.strip() else float("nan")
+    return struct.pack("<I", 0x7FC00000) if math.isnan(value) else struct.pack("<f", value)
+data = b"mosaic-training-data-v1\n" + struct.pack("<QQ", len(rows), len(names))
+data += b"".join(f32(row[name]) for row in rows for name in names)
+data += b"".join(f32(row["Event"]) for row in rows)
+print(hashlib.sha256(data).hexdigest())
+)";
+    QProcess python;
+    python.start("/usr/bin/python3", { "-c", script, kCohortPath, kSchemaPath });
+    QVERIFY(python.waitForFinished(60000));
+    QCOMPARE(python.exitCode(), 0);
+    const QByteArray expected = python.readAllStandardOutput().trimmed();
+    QCOMPARE(expected.size(), 64);
+    QCOMPARE(QByteArray::fromStdString(m_bundle.trainingDataSha256), expected);
+    // The control: another schema (ejection fraction as imaging, same columns) hashes the same data
+    // alike, and the echo bundle says so; one label changed gives another hash.
+    QCOMPARE(m_echoBundle.trainingDataSha256, m_bundle.trainingDataSha256);
+    std::vector<float> labels(m_table.labels->data(), m_table.labels->data() + m_table.labels->size());
+    labels[0] = 1.0f - labels[0];
+    auto features = m_table.select(demoSchema());
+    QVERIFY(features);
+    QVERIFY(valueOf(hashTrainingData(*features, labels)) != m_bundle.trainingDataSha256);
+}
+
+void TestModelBundle::trainingDataHashFollowsTheDocumentedByteOrder()
+{
+    // /usr/bin/python3:
+    //   X = [[1.5, -2.0], [nan, 0.1], [3.0e10, -0.0]]; y = [0.0, 1.0, 1.0]
+    //   b = b"mosaic-training-data-v1\n" + struct.pack('<QQ', 3, 2)
+    //   b += each x as struct.pack('<I', 0x7FC00000) if isnan(x) else struct.pack('<f', x), row by row
+    //   b += each y as struct.pack('<f', y); hashlib.sha256(b).hexdigest()   (76 bytes in all)
+    RowMatrixXf features(3, 2);
+    features << 1.5f, -2.0f, std::numeric_limits<float>::quiet_NaN(), 0.1f, 3.0e10f, -0.0f;
+    const std::vector<float> labels = { 0.0f, 1.0f, 1.0f };
+    QCOMPARE(valueOf(hashTrainingData(features, labels)),
+        std::string("a51d7a2fe2f40247d494a4a1af3212e1b238b175d497bb43a563ca6598d51b87"));
+    // A NaN with another payload (a signalling NaN from some reader) is the same missing value.
+    features(1, 0) = std::numeric_limits<float>::signaling_NaN();
+    QCOMPARE(valueOf(hashTrainingData(features, labels)),
+        std::string("a51d7a2fe2f40247d494a4a1af3212e1b238b175d497bb43a563ca6598d51b87"));
+    auto mismatched = hashTrainingData(features, std::vector<float> { 0.0f, 1.0f });
+    QVERIFY(!mismatched);
+    QCOMPARE(mismatched.error().code, ErrorCode::InvalidArgument);
+}
+
+void TestModelBundle::specificationMustBeAJsonObject()
+{
+    for (const char *text : { "[1, 2]", "\"records\"", "{\"task\": ", "" }) {
+        ModelBundle bundle = m_bundle;
+        bundle.specification = text;
+        auto json = bundle.toJson(m_key);
+        QVERIFY2(!json, text);
+        QCOMPARE(json.error().code, ErrorCode::InvalidArgument);
+    }
+    // Written by another tool and signed by a trusted key, a specification that is text is refused.
+    Json document = Json::parse(m_bundleJson);
+    document["content"]["specification"] = R"({"task": "binary"})";
+    rehash(document);
+    auto read = ModelBundle::fromJson(document.dump(), "spec.json", m_trusted);
+    QVERIFY(!read);
+    QCOMPARE(read.error().code, ErrorCode::Malformed);
+    QVERIFY2(read.error().detail.find("specification is not a JSON object") != std::string::npos,
+        read.error().message().c_str());
 }
 
 void TestModelBundle::alteredContentFailsTheChecksum_data()
@@ -367,7 +510,7 @@ void TestModelBundle::alteredContentFailsTheChecksum()
     // Still well-formed JSON: only the checksum can catch the change.
     QVERIFY(!Json::parse(text, nullptr, false).is_discarded());
 
-    auto read = ModelBundle::fromJson(text, "tampered.json");
+    auto read = ModelBundle::fromJson(text, "tampered.json", m_trusted);
     QVERIFY(!read);
     QCOMPARE(read.error().code, ErrorCode::IntegrityFailed);
     QCOMPARE(read.error().location, std::string("tampered.json"));
@@ -381,9 +524,12 @@ void TestModelBundle::rehashingUnchangedContentIsAccepted()
     // what they refuse, they refuse for the structure and not for the hash.
     Json document = Json::parse(m_bundleJson);
     const std::string stored = document["content_sha256"];
+    const Json signature = document["signature"];
     rehash(document);
     QCOMPARE(document["content_sha256"].get<std::string>(), stored);
-    auto read = ModelBundle::fromJson(document.dump(), "rehashed.json");
+    // Ed25519 is deterministic: libsodium signing by hand gives the library's signature.
+    QVERIFY(document["signature"] == signature);
+    auto read = ModelBundle::fromJson(document.dump(), "rehashed.json", m_trusted);
     QVERIFY2(read, failureText(read));
 }
 
@@ -402,7 +548,7 @@ void TestModelBundle::refusesDamagedBundles_data()
         << DocumentEdit([](Json &d) { d["format"] = 1; }) << false << ErrorCode::Malformed << "";
     QTest::newRow("format version from a newer Mosaic")
         << DocumentEdit([](Json &d) { d["format_version"] = ModelBundle::kFormatVersion + 1; }) << false
-        << ErrorCode::Unsupported << "bundle format 2 is newer than this Mosaic reads (1)";
+        << ErrorCode::Unsupported << "bundle format 3 is newer than this Mosaic reads (2)";
     QTest::newRow("format version too large for an int")
         << DocumentEdit([](Json &d) { d["format_version"] = std::uint64_t { 4294967297 }; }) << false
         << ErrorCode::Unsupported << "bundle format 4294967297 is newer";
@@ -411,6 +557,11 @@ void TestModelBundle::refusesDamagedBundles_data()
         << "no format version";
     QTest::newRow("no format version") << DocumentEdit([](Json &d) { d.erase("format_version"); }) << false
                                        << ErrorCode::Malformed << "no format version";
+    QTest::newRow("format 1, from before signatures")
+        << DocumentEdit([](Json &d) { d["format_version"] = 1; }) << false << ErrorCode::Unsupported
+        << "bundle format 1 is unsigned and no longer accepted";
+    QTest::newRow("format 0") << DocumentEdit([](Json &d) { d["format_version"] = 0; }) << false
+                              << ErrorCode::Unsupported << "bundle format 0 is unsigned";
     QTest::newRow("no content") << DocumentEdit([](Json &d) { d.erase("content"); }) << false
                                 << ErrorCode::Malformed << "lacks its content";
     QTest::newRow("content is a list") << DocumentEdit([](Json &d) { d["content"] = Json::array(); }) << false
@@ -432,6 +583,21 @@ void TestModelBundle::refusesDamagedBundles_data()
     QTest::newRow("content without its training block")
         << DocumentEdit([](Json &d) { d["content"].erase("training"); }) << true << ErrorCode::Malformed
         << "incomplete";
+    QTest::newRow("content without its training data hash")
+        << DocumentEdit([](Json &d) { d["content"]["training"].erase("data_sha256"); }) << true
+        << ErrorCode::Malformed << "incomplete";
+    QTest::newRow("content without its library versions")
+        << DocumentEdit([](Json &d) { d["content"].erase("libraries"); }) << true << ErrorCode::Malformed
+        << "incomplete";
+    QTest::newRow("XGBoost version is a number")
+        << DocumentEdit([](Json &d) { d["content"]["libraries"]["xgboost"] = 1.7; }) << true
+        << ErrorCode::Malformed << "incomplete";
+    QTest::newRow("content without its intended use")
+        << DocumentEdit([](Json &d) { d["content"].erase("intended_use"); }) << true << ErrorCode::Malformed
+        << "incomplete";
+    QTest::newRow("limitations are a list")
+        << DocumentEdit([](Json &d) { d["content"]["limitations"] = Json::array(); }) << true
+        << ErrorCode::Malformed << "incomplete";
     QTest::newRow("rounds written as words")
         << DocumentEdit([](Json &d) { d["content"]["training"]["rounds"] = "many"; }) << true
         << ErrorCode::Malformed << "'rounds' is not a whole number";
@@ -507,7 +673,7 @@ void TestModelBundle::refusesDamagedBundles()
     const std::string text = document.dump(1);
 
     std::optional<Result<ModelBundle>> read;
-    QVERIFY_THROWS_NO_EXCEPTION(read = ModelBundle::fromJson(text, "damaged.json"));
+    QVERIFY_THROWS_NO_EXCEPTION(read = ModelBundle::fromJson(text, "damaged.json", m_trusted));
     QVERIFY(!*read);
     const Error &error = read->error();
     QCOMPARE(error.code, expected);
@@ -535,7 +701,8 @@ void TestModelBundle::refusesTextThatIsNotABundle()
     QFETCH(QByteArray, text);
     std::optional<Result<ModelBundle>> read;
     QVERIFY_THROWS_NO_EXCEPTION(
-        read = ModelBundle::fromJson(std::string_view(text.constData(), std::size_t(text.size())), "x.json"));
+        read = ModelBundle::fromJson(
+            std::string_view(text.constData(), std::size_t(text.size())), "x.json", m_trusted));
     QVERIFY(!*read);
     QCOMPARE(read->error().code, ErrorCode::Malformed);
     QCOMPARE(read->error().detail, std::string("not a JSON document"));
@@ -546,7 +713,7 @@ void TestModelBundle::refusesOversizedBundleBeforeParsing()
 {
     // Not JSON either: the size is refused first, so the parser never sees 256 MiB of spaces.
     const std::string huge(ModelBundle::kMaxBytes + 1, ' ');
-    auto read = ModelBundle::fromJson(huge, "huge.json");
+    auto read = ModelBundle::fromJson(huge, "huge.json", m_trusted);
     QVERIFY(!read);
     QCOMPARE(read.error().code, ErrorCode::LimitExceeded);
 }
@@ -584,7 +751,7 @@ void TestModelBundle::readFileRefusesWhatIsNotABundle()
         file.write(contents);
     }
 
-    auto read = ModelBundle::readFile(path.toStdString());
+    auto read = ModelBundle::readFile(path.toStdString(), m_trusted);
     QVERIFY(!read);
     QCOMPARE(read.error().code, expected);
     // Only the file name: folders can carry a user's or a patient's name.
