@@ -42,8 +42,6 @@ Q_DECLARE_METATYPE(mosaic::ErrorCode)
 Q_DECLARE_METATYPE(ModelEdit)
 Q_DECLARE_METATYPE(XGBoostVerdict)
 
-using mosaic::testing::contentSha256;
-
 namespace {
 
 const char *kCohortPath = MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv";
@@ -529,8 +527,13 @@ void TestTreeStructure::refusesWhatIsNotATreeModel()
 
 void TestTreeStructure::bundleWithTamperedTreesIsRefused()
 {
-    // A real bundle, re-hashed after its trees were tampered with, so the SHA-256 passes and only
-    // the tree check stands between the file and XGBoost.
+    // A real bundle, re-hashed and re-signed by a trusted key after its trees were tampered with, so
+    // the SHA-256 and the signature pass and only the tree check stands between the file and XGBoost.
+    const auto signer = mosaic::testing::testKeyPair(0x11);
+    auto key = SigningKey::fromSeed(signer.seed);
+    QVERIFY2(key, failureText(key));
+    TrustedKeys trusted;
+    QVERIFY(trusted.add("test suite", key->publicKey()));
     auto schema = FeatureSchema::readFile(kSchemaPath);
     QVERIFY2(schema, failureText(schema));
     TrainingRequest request;
@@ -543,7 +546,9 @@ void TestTreeStructure::bundleWithTamperedTreesIsRefused()
     auto bundle = trainRiskModel(deathTable(), *schema, request);
     QVERIFY2(bundle, failureText(bundle));
 
-    Json document = Json::parse(bundle->toJson());
+    auto signedJson = bundle->toJson(*key);
+    QVERIFY2(signedJson, failureText(signedJson));
+    Json document = Json::parse(*signedJson);
     Json model = Json::parse(document["content"]["xgboost_model"].get<std::string>());
     const Picks p = pick(model);
     {
@@ -555,9 +560,9 @@ void TestTreeStructure::bundleWithTamperedTreesIsRefused()
     const std::string tampered = model.dump();
     QVERIFY2(Booster::load(tampered), "XGBoost was expected to load the cyclic model");
     document["content"]["xgboost_model"] = tampered;
-    document["content_sha256"] = contentSha256(document["content"]);
+    mosaic::testing::rehashAndSign(document, signer);
 
-    auto read = ModelBundle::fromJson(document.dump(1), "tampered.mosaic-model.json");
+    auto read = ModelBundle::fromJson(document.dump(1), "tampered.mosaic-model.json", trusted);
     QVERIFY(!read);
     QCOMPARE(read.error().code, ErrorCode::IntegrityFailed);
     QCOMPARE(read.error().location, std::string("tampered.mosaic-model.json"));
@@ -568,9 +573,9 @@ void TestTreeStructure::bundleWithTamperedTreesIsRefused()
             .arg(p.left));
 
     // The control: the same bundle untampered, re-hashed the same way, is read.
-    Json control = Json::parse(bundle->toJson());
-    control["content_sha256"] = contentSha256(control["content"]);
-    auto untouched = ModelBundle::fromJson(control.dump(1), "untouched.mosaic-model.json");
+    Json control = Json::parse(*signedJson);
+    mosaic::testing::rehashAndSign(control, signer);
+    auto untouched = ModelBundle::fromJson(control.dump(1), "untouched.mosaic-model.json", trusted);
     QVERIFY2(untouched, failureText(untouched));
 }
 
