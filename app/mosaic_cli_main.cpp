@@ -2,6 +2,7 @@
 // mosaic-cli: Mosaic's engine from the command line. The contract (DESIGN.md): machine-readable
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "app/cli_support.h"
+#include "app/distributed_training.h"
 #include "app/genomics_commands.h"
 #include "app/phenogroup_command.h"
 #include "app/records_commands.h"
@@ -92,6 +93,7 @@ struct TrainArguments
     int innerFolds = 3;
     double maxCorrelation = 0.9;
     TrainingParameters training;
+    DistributedArguments distributed;
 };
 
 // Without a schema, every feature column of the table is a feature of the given modality, named
@@ -132,6 +134,17 @@ int runTrain(const TrainArguments &arguments)
         selection.maxCorrelation = arguments.maxCorrelation;
         request.featureSelection = selection;
         request.innerFolds = arguments.innerFolds;
+    }
+    // One worker of a distributed job: only rank 0 has a bundle to write.
+    if (arguments.distributed.requested()) {
+        auto result = trainDistributed(*table, arguments.table.table, *schema, request, arguments.distributed);
+        if (!result)
+            return reportError(result.error());
+        if (result->bundle)
+            if (auto written = result->bundle->writeFile(arguments.out); !written)
+                return reportError(written.error());
+        std::cout << distributedTrainingJson(*result, arguments.out) << '\n';
+        return 0;
     }
     // Progress only for a person at a terminal; scripts reading stderr get messages, not counters.
     TrainingStepProgress progress;
@@ -428,6 +441,12 @@ int main(int argc, char **argv)
     trainCommand->add_option("--max-depth", train.training.maxDepth, "tree depth")->check(CLI::Range(1, 20));
     trainCommand->add_option("--learning-rate", train.training.learningRate, "learning rate (eta)")
         ->check(CLI::Range(1e-4, 1.0));
+    trainCommand->add_option("--subsample", train.training.subsample, "share of rows sampled for each tree")
+        ->check(CLI::Range(0.01, 1.0));
+    trainCommand
+        ->add_option("--column-sample", train.training.columnSample, "share of features sampled for each tree")
+        ->check(CLI::Range(0.01, 1.0));
+    addDistributedOptions(*trainCommand, train.distributed);
 
     PredictArguments predict;
     CLI::App *predictCommand
