@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
@@ -54,6 +55,23 @@ CREATE TABLE predictions (
     created_at TEXT NOT NULL
 );
 CREATE INDEX predictions_by_patient ON predictions (patient_id);
+)sql",
+    // 1 -> 2: the public keys whose signed model bundles the workspace loads, and the workspace's own
+    // signing key for models trained here (one row at most).
+    R"sql(
+CREATE TABLE trusted_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE workspace_signing_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret_key TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 )sql",
 };
 
@@ -330,6 +348,16 @@ Result<void> migrate(sqlite3 *database)
         if (auto committed = scope->commit(); !committed)
             return committed;
     }
+}
+
+constexpr std::string_view kWorkspaceKeyName = "this workspace (models trained here)";
+
+// Best effort: a copy of secret key material does not outlive its use in our own buffers.
+template <typename Buffer> void sodiumFreeWipe(Buffer &buffer)
+{
+    volatile unsigned char *bytes = reinterpret_cast<volatile unsigned char *>(buffer.data());
+    for (std::size_t i = 0; i < buffer.size(); ++i)
+        bytes[i] = 0;
 }
 
 Result<bool> rowExists(sqlite3 *database, const char *sql, std::int64_t id, std::string_view operation)
@@ -663,6 +691,175 @@ Result<StoredModel> Workspace::latestModel() const
     if (!*row)
         return fail(ErrorCode::NotFound, "the workspace has no model yet", databaseLocation(m_database));
     return StoredModel { statement->integer(0), statement->text(1), statement->text(2), statement->text(3) };
+}
+
+Result<std::string> Workspace::addTrustedKey(std::string_view name, const PublicKey &key)
+{
+    constexpr std::string_view kOperation = "adding a trusted key";
+    if (name.empty())
+        return fail(ErrorCode::InvalidArgument, "a trusted key needs a name", databaseLocation(m_database));
+    const std::string keyId = keyIdOf(key);
+    auto scope = WriteScope::begin(m_database, kOperation);
+    if (!scope)
+        return std::unexpected(scope.error());
+    auto existing
+        = Statement::prepare(m_database, "SELECT name FROM trusted_keys WHERE key_id = ?1", kOperation);
+    if (!existing)
+        return std::unexpected(existing.error());
+    existing->bind(1, std::string_view(keyId));
+    auto found = existing->step();
+    if (!found)
+        return std::unexpected(found.error());
+    if (*found)
+        return fail(ErrorCode::InvalidArgument,
+            "key " + keyId + " is already trusted, as '" + existing->text(0) + "'",
+            databaseLocation(m_database));
+    auto statement = Statement::prepare(m_database,
+        "INSERT INTO trusted_keys (name, public_key, key_id, added_at) VALUES (?1, ?2, ?3, ?4)", kOperation);
+    if (!statement)
+        return std::unexpected(statement.error());
+    const std::string publicKey = toBase64(key);
+    statement->bind(1, name)
+        .bind(2, std::string_view(publicKey))
+        .bind(3, std::string_view(keyId))
+        .bind(4, utcTimestampNow());
+    if (auto inserted = statement->run(); !inserted)
+        return std::unexpected(inserted.error());
+    if (auto committed = scope->commit(); !committed)
+        return std::unexpected(committed.error());
+    return keyId;
+}
+
+Result<std::vector<StoredTrustedKey>> Workspace::trustedKeyList() const
+{
+    auto statement = Statement::prepare(m_database,
+        "SELECT name, public_key, key_id, added_at FROM trusted_keys ORDER BY id", "listing trusted keys");
+    if (!statement)
+        return std::unexpected(statement.error());
+    std::vector<StoredTrustedKey> result;
+    for (;;) {
+        auto row = statement->step();
+        if (!row)
+            return std::unexpected(row.error());
+        if (!*row)
+            return result;
+        result.push_back({ statement->text(0), statement->text(1), statement->text(2), statement->text(3) });
+    }
+}
+
+Result<TrustedKeys> Workspace::trustedKeys() const
+{
+    auto list = trustedKeyList();
+    if (!list)
+        return std::unexpected(list.error());
+    TrustedKeys keys;
+    for (const auto &stored : *list) {
+        // The database is a file like any other: a row edited by hand must not become trust.
+        const std::string where
+            = databaseLocation(m_database) + ", trusted key " + stored.keyId.substr(0, 16);
+        auto bytes = fromBase64(stored.publicKey, kPublicKeyBytes, "the stored public key", where);
+        if (!bytes)
+            return std::unexpected(bytes.error());
+        PublicKey key {};
+        std::copy(bytes->begin(), bytes->end(), key.begin());
+        if (keyIdOf(key) != stored.keyId)
+            return fail(ErrorCode::IntegrityFailed,
+                "the stored key id is not the id of the stored public key", where);
+        if (auto added = keys.add(stored.name, key); !added)
+            return fail(added.error().code, added.error().detail, where);
+    }
+    return keys;
+}
+
+Result<void> Workspace::removeTrustedKey(std::string_view keyId)
+{
+    constexpr std::string_view kOperation = "removing a trusted key";
+    auto scope = WriteScope::begin(m_database, kOperation);
+    if (!scope)
+        return std::unexpected(scope.error());
+    auto own
+        = Statement::prepare(m_database, "SELECT 1 FROM workspace_signing_key WHERE key_id = ?1", kOperation);
+    if (!own)
+        return std::unexpected(own.error());
+    own->bind(1, keyId);
+    auto isOwn = own->step();
+    if (!isOwn)
+        return std::unexpected(isOwn.error());
+    if (*isOwn)
+        return fail(ErrorCode::InvalidArgument,
+            "key " + std::string(keyId) + " is this workspace's own signing key; models trained here need it",
+            databaseLocation(m_database));
+    auto statement = Statement::prepare(m_database, "DELETE FROM trusted_keys WHERE key_id = ?1", kOperation);
+    if (!statement)
+        return std::unexpected(statement.error());
+    statement->bind(1, keyId);
+    if (auto deleted = statement->run(); !deleted)
+        return deleted;
+    if (sqlite3_changes(m_database) == 0)
+        return fail(ErrorCode::NotFound, "no trusted key has id " + std::string(keyId.substr(0, 64)),
+            databaseLocation(m_database));
+    return scope->commit();
+}
+
+Result<SigningKey> Workspace::signingKey()
+{
+    constexpr std::string_view kOperation = "reading the workspace's signing key";
+    auto scope = WriteScope::begin(m_database, kOperation);
+    if (!scope)
+        return std::unexpected(scope.error());
+    auto statement = Statement::prepare(
+        m_database, "SELECT secret_key, key_id FROM workspace_signing_key WHERE id = 1", kOperation);
+    if (!statement)
+        return std::unexpected(statement.error());
+    auto row = statement->step();
+    if (!row)
+        return std::unexpected(row.error());
+    const std::string where = databaseLocation(m_database) + ", the workspace's signing key";
+    if (*row) {
+        std::string text = statement->text(0);
+        auto bytes = fromBase64(text, kSecretKeyBytes, "the stored secret key", where);
+        sodiumFreeWipe(text);
+        if (!bytes)
+            return std::unexpected(bytes.error());
+        auto key = SigningKey::fromSecretBytes(*bytes, where);
+        sodiumFreeWipe(*bytes);
+        if (!key)
+            return key;
+        if (key->keyId() != statement->text(1))
+            return fail(
+                ErrorCode::IntegrityFailed, "the stored key id is not the id of the stored key", where);
+        return key; // the scope ends the read transaction
+    }
+    auto key = SigningKey::generate();
+    if (!key)
+        return key;
+    std::string secret = toBase64(key->secretBytes());
+    auto insert = Statement::prepare(m_database,
+        "INSERT INTO workspace_signing_key (id, secret_key, key_id, created_at) VALUES (1, ?1, ?2, ?3)",
+        kOperation);
+    if (!insert)
+        return std::unexpected(insert.error());
+    const std::string keyId = key->keyId();
+    insert->bind(1, std::string_view(secret)).bind(2, std::string_view(keyId)).bind(3, utcTimestampNow());
+    sodiumFreeWipe(secret);
+    if (auto inserted = insert->run(); !inserted)
+        return std::unexpected(inserted.error());
+    const std::string publicKey = toBase64(key->publicKey());
+    auto trust = Statement::prepare(m_database,
+        "INSERT INTO trusted_keys (name, public_key, key_id, added_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT DO NOTHING",
+        kOperation);
+    if (!trust)
+        return std::unexpected(trust.error());
+    trust->bind(1, std::string_view(kWorkspaceKeyName))
+        .bind(2, std::string_view(publicKey))
+        .bind(3, std::string_view(keyId))
+        .bind(4, utcTimestampNow());
+    if (auto trusted = trust->run(); !trusted)
+        return std::unexpected(trusted.error());
+    if (auto committed = scope->commit(); !committed)
+        return std::unexpected(committed.error());
+    return key;
 }
 
 Result<std::int64_t> Workspace::addPrediction(

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/features/feature_schema.h"
 #include "core/features/feature_vector.h"
+#include "core/model/bundle_signature.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -49,10 +50,19 @@ struct StoredPrediction
     std::string createdAt;
 };
 
+// A public key whose signed model bundles this workspace loads.
+struct StoredTrustedKey
+{
+    std::string name;
+    std::string publicKey; // base64 of the 32 bytes
+    std::string keyId; // keyIdOf(public key)
+    std::string addedAt;
+};
+
 class Workspace
 {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens the database at `path`, creating it and its parent folder on first use, and migrates
     // it to kSchemaVersion. A database from a newer Mosaic (higher version) is refused
@@ -90,6 +100,22 @@ public:
     [[nodiscard]] Result<std::vector<StoredModel>> models() const;
     // The most recently added model; NotFound when the workspace has none.
     [[nodiscard]] Result<StoredModel> latestModel() const;
+
+    // Trusted keys (schema 2). InvalidArgument for an empty name or a key already trusted (the
+    // message names its key id and the name it was trusted under). Returns the key id.
+    Result<std::string> addTrustedKey(std::string_view name, const PublicKey &key);
+    [[nodiscard]] Result<std::vector<StoredTrustedKey>> trustedKeyList() const;
+    // The keys to pass to ModelBundle::fromJson. A row whose key does not decode or does not have
+    // its stored id is refused (IntegrityFailed) rather than skipped.
+    [[nodiscard]] Result<TrustedKeys> trustedKeys() const;
+    // NotFound for an unknown id; InvalidArgument for the workspace's own key, which models trained
+    // here are signed with.
+    Result<void> removeTrustedKey(std::string_view keyId);
+
+    // The workspace's own Ed25519 key for models trained here, made and added to the trusted keys on
+    // first use. It lives in the database: whoever can write the workspace can sign models it
+    // trusts, which is no more than they could do by adding a key (see core/model/README.md).
+    Result<SigningKey> signingKey();
 
     Result<std::int64_t> addPrediction(
         std::int64_t patientId, std::int64_t modelId, double probability, std::string_view explanationJson);

@@ -165,6 +165,12 @@ private slots:
     void refusesAnotherProgramsDatabase();
     void migratesVersionZero_data();
     void migratesVersionZero();
+    void migratesVersionOneKeepingItsData();
+
+    void trustedKeysAreAddedListedAndRemoved();
+    void refusesTamperedTrustedKeyRows_data();
+    void refusesTamperedTrustedKeyRows();
+    void signingKeyIsMadeOnceAndTrusted();
 
     void storeFeaturesForUnknownPatientIsNotFound();
     void storeFeaturesReplacesByName();
@@ -218,7 +224,7 @@ void TestWorkspace::createsWorkspaceAndParentFolders()
     const auto patients = workspace->patients();
     QVERIFY2(patients, failureText(patients).constData());
     QVERIFY(patients->empty());
-    QCOMPARE(queryInteger(path, "PRAGMA user_version"), std::optional<long long>(1));
+    QCOMPARE(queryInteger(path, "PRAGMA user_version"), std::optional<long long>(Workspace::kSchemaVersion));
 }
 
 void TestWorkspace::reopeningKeepsEverything()
@@ -535,7 +541,7 @@ void TestWorkspace::refusesNewerSchemaAndLeavesItUntouched()
     const auto workspace = Workspace::open(toPath(path));
     QVERIFY(!workspace);
     QCOMPARE(workspace.error().code, ErrorCode::Unsupported);
-    QVERIFY2(workspace.error().detail.find("newer Mosaic (schema 99, this one reads up to 1)")
+    QVERIFY2(workspace.error().detail.find("newer Mosaic (schema 99, this one reads up to 2)")
             != std::string::npos,
         workspace.error().detail.c_str());
 
@@ -581,9 +587,154 @@ void TestWorkspace::migratesVersionZero()
     QVERIFY2(workspace, failureText(workspace).constData());
     const auto version = workspace->schemaVersion();
     QVERIFY2(version, failureText(version).constData());
-    QCOMPARE(*version, 1);
+    QCOMPARE(*version, Workspace::kSchemaVersion);
     QVERIFY(workspace->addPatient("P-1", "cohort.csv"));
     QCOMPARE(queryInteger(path, "SELECT count(*) FROM patients"), std::optional<long long>(1));
+}
+
+void TestWorkspace::migratesVersionOneKeepingItsData()
+{
+    // A schema-1 workspace as Mosaic wrote it before trusted keys, with a patient and a model.
+    const QString path = filePath(QStringLiteral("version1.sqlite"));
+    QVERIFY(executeRaw(path, R"sql(
+CREATE TABLE patients (id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE TABLE patient_features (patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, value REAL, source TEXT NOT NULL, location TEXT NOT NULL, PRIMARY KEY (patient_id, name));
+CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, bundle TEXT NOT NULL);
+CREATE TABLE predictions (id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES models(id),
+    probability REAL NOT NULL CHECK (probability BETWEEN 0 AND 1), explanation TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE INDEX predictions_by_patient ON predictions (patient_id);
+INSERT INTO patients VALUES (1, 'P-1', 'cohort.csv', '2026-11-25T17:49:00Z');
+INSERT INTO models VALUES (1, 'old model', '2026-11-25T17:49:00Z', '{}');
+PRAGMA user_version = 1;
+)sql"));
+
+    auto workspace = Workspace::open(toPath(path));
+    QVERIFY2(workspace, failureText(workspace).constData());
+    QCOMPARE(*workspace->schemaVersion(), 2);
+    QCOMPARE(queryInteger(path, "PRAGMA user_version"), std::optional<long long>(2));
+    QCOMPARE(workspace->patients()->size(), std::size_t { 1 });
+    QCOMPARE(workspace->models()->front().name, std::string("old model"));
+    auto keys = workspace->trustedKeyList();
+    QVERIFY2(keys, failureText(keys).constData());
+    QVERIFY(keys->empty());
+    QCOMPARE(queryInteger(path, "SELECT count(*) FROM workspace_signing_key"), std::optional<long long>(0));
+}
+
+void TestWorkspace::trustedKeysAreAddedListedAndRemoved()
+{
+    auto site = SigningKey::generate();
+    auto other = SigningKey::generate();
+    QVERIFY(site && other);
+    {
+        Workspace workspace = openWorkspace();
+        auto id = workspace.addTrustedKey("Cardiology models", site->publicKey());
+        QVERIFY2(id, failureText(id).constData());
+        QCOMPARE(*id, site->keyId());
+        QVERIFY(workspace.addTrustedKey("Oncology models", other->publicKey()));
+
+        auto again = workspace.addTrustedKey("Same key, other name", site->publicKey());
+        QVERIFY(!again);
+        QCOMPARE(again.error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(
+            again.error().detail, "key " + site->keyId() + " is already trusted, as 'Cardiology models'");
+        QCOMPARE(workspace.addTrustedKey("", other->publicKey()).error().code, ErrorCode::InvalidArgument);
+    }
+    // Reopened: what was added is on disk.
+    Workspace workspace = openWorkspace();
+    auto list = workspace.trustedKeyList();
+    QVERIFY2(list, failureText(list).constData());
+    QCOMPARE(list->size(), std::size_t { 2 });
+    QCOMPARE(list->at(0).name, std::string("Cardiology models"));
+    QCOMPARE(list->at(0).keyId, site->keyId());
+    // Base64 by Qt, independently of libsodium.
+    const QByteArray raw(reinterpret_cast<const char *>(site->publicKey().data()), 32);
+    QCOMPARE(QByteArray::fromStdString(list->at(0).publicKey), raw.toBase64());
+    QVERIFY(QRegularExpression(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$)")
+                .match(QString::fromStdString(list->at(0).addedAt))
+                .hasMatch());
+
+    auto keys = workspace.trustedKeys();
+    QVERIFY2(keys, failureText(keys).constData());
+    QCOMPARE(keys->size(), std::size_t { 2 });
+    QCOMPARE(keys->find(other->keyId())->publicKey, other->publicKey());
+
+    QVERIFY(workspace.removeTrustedKey(site->keyId()));
+    QVERIFY(workspace.trustedKeys()->find(site->keyId()) == nullptr);
+    auto removedTwice = workspace.removeTrustedKey(site->keyId());
+    QVERIFY(!removedTwice);
+    QCOMPARE(removedTwice.error().code, ErrorCode::NotFound);
+    QCOMPARE(workspace.trustedKeyList()->size(), std::size_t { 1 });
+}
+
+void TestWorkspace::refusesTamperedTrustedKeyRows_data()
+{
+    QTest::addColumn<QByteArray>("update");
+    QTest::addColumn<mosaic::ErrorCode>("expected");
+    QTest::addColumn<QString>("detail");
+
+    QTest::newRow("key id of another key")
+        << QByteArray("UPDATE trusted_keys SET key_id = '0123456789abcdef'") << ErrorCode::IntegrityFailed
+        << "is not the id of the stored public key";
+    QTest::newRow("public key cut short")
+        << QByteArray("UPDATE trusted_keys SET public_key = substr(public_key, 1, 40)")
+        << ErrorCode::Malformed << "40 characters of base64";
+    QTest::newRow("public key of a megabyte")
+        << QByteArray("UPDATE trusted_keys SET public_key = hex(zeroblob(524288))") << ErrorCode::Malformed
+        << "1048576 characters of base64";
+}
+
+void TestWorkspace::refusesTamperedTrustedKeyRows()
+{
+    QFETCH(QByteArray, update);
+    QFETCH(mosaic::ErrorCode, expected);
+    QFETCH(QString, detail);
+    auto site = SigningKey::generate();
+    QVERIFY(site);
+    {
+        Workspace workspace = openWorkspace();
+        QVERIFY(workspace.addTrustedKey("Cardiology models", site->publicKey()));
+    }
+    QVERIFY(executeRaw(filePath(QStringLiteral("workspace.sqlite")), update.constData()));
+    Workspace workspace = openWorkspace();
+    auto keys = workspace.trustedKeys();
+    QVERIFY(!keys);
+    QCOMPARE(keys.error().code, expected);
+    QVERIFY2(QString::fromStdString(keys.error().detail).contains(detail), keys.error().message().c_str());
+}
+
+void TestWorkspace::signingKeyIsMadeOnceAndTrusted()
+{
+    std::string keyId;
+    {
+        Workspace workspace = openWorkspace();
+        QVERIFY(workspace.trustedKeyList()->empty());
+        auto key = workspace.signingKey();
+        QVERIFY2(key, failureText(key).constData());
+        keyId = key->keyId();
+        auto keys = workspace.trustedKeys();
+        QVERIFY2(keys, failureText(keys).constData());
+        QCOMPARE(keys->size(), std::size_t { 1 });
+        QCOMPARE(keys->find(keyId)->name, std::string("this workspace (models trained here)"));
+        // A message the workspace key signs verifies with the trusted copy of its public key.
+        QVERIFY(verifySignature(keys->find(keyId)->publicKey, "model", key->sign("model")));
+    }
+    Workspace workspace = openWorkspace();
+    auto again = workspace.signingKey();
+    QVERIFY2(again, failureText(again).constData());
+    QCOMPARE(again->keyId(), keyId);
+    QCOMPARE(workspace.trustedKeyList()->size(), std::size_t { 1 });
+    QCOMPARE(queryInteger(
+                 filePath(QStringLiteral("workspace.sqlite")), "SELECT count(*) FROM workspace_signing_key"),
+        std::optional<long long>(1));
+    auto removed = workspace.removeTrustedKey(keyId);
+    QVERIFY(!removed);
+    QCOMPARE(removed.error().code, ErrorCode::InvalidArgument);
+    QVERIFY(workspace.trustedKeys()->find(keyId) != nullptr);
 }
 
 void TestWorkspace::storeFeaturesForUnknownPatientIsNotFound()
