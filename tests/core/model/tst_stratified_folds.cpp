@@ -307,6 +307,84 @@ double worstProportionGap(const QList<int> &labels, const std::vector<std::vecto
 
 } // namespace
 
+namespace {
+
+struct BalanceCase
+{
+    int groupCount;
+    int maxSize;
+    int k;
+    bool fourClasses;
+};
+
+// The data rows of groupedBalanceIsAsGoodAsScikitLearn, all sent to scikit-learn in one run.
+constexpr BalanceCase kBalanceCases[]
+    = { { 60, 4, 5, false }, { 200, 8, 10, false }, { 80, 6, 4, true }, { 30, 10, 3, true } };
+
+QString caseKey(int groupCount, int maxSize, int k, bool fourClasses)
+{
+    return QString("%1,%2,%3,%4").arg(groupCount).arg(maxSize).arg(k).arg(fourClasses ? 4 : 2);
+}
+
+// scikit-learn's test folds for each case, keyed by caseKey; empty when scikit-learn is missing.
+// Each case goes as one argument "key;k;label group;label group;...".
+const std::map<QString, std::vector<std::vector<std::size_t>>> &scikitLearnFolds()
+{
+    static const auto folds = [] {
+        const char *script = R"(
+import sys, warnings
+try:
+    import numpy
+    from sklearn.model_selection import StratifiedGroupKFold
+except ImportError:
+    sys.exit(3)
+warnings.simplefilter("ignore")
+for case in sys.argv[1:]:
+    key, k, *rows = case.split(";")
+    data = numpy.array([[int(v) for v in row.split(" ")] for row in rows])
+    print("case " + key)
+    for _, test in StratifiedGroupKFold(n_splits=int(k)).split(data, data[:, 0], data[:, 1]):
+        print(" ".join(str(i) for i in test))
+)";
+        QStringList arguments = { "-c", script };
+        for (const BalanceCase &c : kBalanceCases) {
+            const GroupedRows data = c.fourClasses ? groupedRows(c.groupCount, c.maxSize, { 4, 3, 2, 1 })
+                                                   : groupedRows(c.groupCount, c.maxSize, { 7, 3 });
+            QStringList parts
+                = { caseKey(c.groupCount, c.maxSize, c.k, c.fourClasses), QString::number(c.k) };
+            for (qsizetype row = 0; row < data.labels.size(); ++row)
+                parts
+                    << QString("%1 %2").arg(data.labels[row]).arg(data.groups[static_cast<std::size_t>(row)]);
+            arguments << parts.join(';');
+        }
+        QProcess process;
+        process.start("/usr/bin/python3", arguments);
+        if (!process.waitForFinished(300000))
+            qFatal("scikit-learn did not finish");
+        std::map<QString, std::vector<std::vector<std::size_t>>> result;
+        if (process.exitCode() == 3)
+            return result;
+        if (process.exitCode() != 0)
+            qFatal("scikit-learn failed: %s", process.readAllStandardError().constData());
+        std::vector<std::vector<std::size_t>> *current = nullptr;
+        for (const QString &line : QString(process.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts)) {
+            if (line.startsWith("case ")) {
+                current = &result[line.mid(5)];
+                continue;
+            }
+            if (!current)
+                continue;
+            current->emplace_back();
+            for (const QString &index : line.split(' ', Qt::SkipEmptyParts))
+                current->back().push_back(index.toULongLong());
+        }
+        return result;
+    }();
+    return folds;
+}
+
+} // namespace
+
 void TestStratifiedFolds::groupedSplitsKeepEachGroupInOneFold_data()
 {
     QTest::addColumn<int>("groupCount");
@@ -380,33 +458,14 @@ void TestStratifiedFolds::groupedBalanceIsAsGoodAsScikitLearn()
     QFETCH(int, maxSize);
     QFETCH(int, k);
     QFETCH(bool, fourClasses);
-    if (QProcess::execute("/usr/bin/python3", { "-c", "import sklearn" }) != 0)
+    const auto &peer = scikitLearnFolds();
+    if (peer.empty())
         QSKIP("scikit-learn is not installed");
     const GroupedRows data = fourClasses ? groupedRows(groupCount, maxSize, { 4, 3, 2, 1 })
                                          : groupedRows(groupCount, maxSize, { 7, 3 });
-    QString input;
-    for (qsizetype row = 0; row < data.labels.size(); ++row)
-        input += QString("%1 %2\n").arg(data.labels[row]).arg(data.groups[static_cast<std::size_t>(row)]);
-    const char *script = R"(
-import sys, numpy, warnings
-from sklearn.model_selection import StratifiedGroupKFold
-warnings.simplefilter("ignore")
-data = numpy.loadtxt(sys.stdin, dtype=int).reshape(-1, 2)
-for _, test in StratifiedGroupKFold(n_splits=int(sys.argv[1])).split(data, data[:, 0], data[:, 1]):
-    print(" ".join(str(i) for i in test))
-)";
-    QProcess process;
-    process.start("/usr/bin/python3", { "-c", script, QString::number(k) });
-    process.write(input.toUtf8());
-    process.closeWriteChannel();
-    QVERIFY(process.waitForFinished(60000));
-    QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
-    std::vector<std::vector<std::size_t>> peerTests;
-    for (const QString &line : QString(process.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts)) {
-        peerTests.emplace_back();
-        for (const QString &index : line.split(' ', Qt::SkipEmptyParts))
-            peerTests.back().push_back(index.toULongLong());
-    }
+    const auto found = peer.find(caseKey(groupCount, maxSize, k, fourClasses));
+    QVERIFY2(found != peer.end(), "add this case to kBalanceCases");
+    const auto &peerTests = found->second;
     QCOMPARE(peerTests.size(), std::size_t(k));
     const double peerGap = worstProportionGap(data.labels, peerTests);
 
