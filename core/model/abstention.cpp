@@ -422,4 +422,59 @@ Result<AbstentionReport> reportAbstention(std::span<const AbstentionDecision> de
     return report;
 }
 
+namespace {
+
+std::string_view reasonKindName(AbstentionReasonKind kind)
+{
+    switch (kind) {
+    case AbstentionReasonKind::UncertainRisk: return "uncertain risk";
+    case AbstentionReasonKind::LowTopProbability: return "low top-class probability";
+    case AbstentionReasonKind::LowCoverage: return "low coverage";
+    case AbstentionReasonKind::MissingModality: return "missing modality";
+    }
+    return "unknown";
+}
+
+Json metricsJson(const std::optional<BinaryMetrics> &metrics, const std::string &unavailable)
+{
+    if (!metrics)
+        return { { "unavailable", unavailable } };
+    return { { "cases", metrics->cases }, { "positives", metrics->positives },
+        { "auroc", metrics->auroc.auroc },
+        { "auroc_ci95", { metrics->auroc.ci95.lower, metrics->auroc.ci95.upper } },
+        { "auprc", metrics->auprc }, { "brier", metrics->brier },
+        { "calibration_slope", metrics->calibration.slope },
+        { "calibration_intercept", metrics->calibration.intercept } };
+}
+
+} // namespace
+
+std::string decisionToJson(const AbstentionDecision &decision)
+{
+    Json reasons = Json::array();
+    for (const auto &reason : decision.reasons) {
+        Json entry = { { "kind", reasonKindName(reason.kind) }, { "text", reason.text } };
+        if (reason.modality)
+            entry["modality"] = modalityName(*reason.modality);
+        reasons.push_back(entry);
+    }
+    return Json { { "call", decision.called }, { "reasons", reasons } }.dump();
+}
+
+std::string reportToJson(const AbstentionReport &report)
+{
+    Json document = { { "cases", report.cases }, { "called", report.called },
+        { "abstained", report.abstained }, { "abstention_rate", report.abstentionRate },
+        { "reasons",
+            { { "uncertain_risk", report.uncertainRisk }, { "low_top_probability", report.lowTopProbability },
+                { "low_coverage", report.lowCoverage }, { "missing_modality", report.missingModality } } },
+        { "accuracy_all", report.accuracyAll },
+        { "accuracy_called", report.accuracyCalled ? Json(*report.accuracyCalled) : Json(nullptr) } };
+    if (report.metricsAll || !report.metricsAllUnavailable.empty()) {
+        document["metrics_all"] = metricsJson(report.metricsAll, report.metricsAllUnavailable);
+        document["metrics_called"] = metricsJson(report.metricsCalled, report.metricsCalledUnavailable);
+    }
+    return document.dump();
+}
+
 } // namespace mosaic

@@ -112,4 +112,13 @@ struct AbstentionReport
 Result<AbstentionReport> reportAbstention(std::span<const AbstentionDecision> decisions,
     const RowMatrixXf &probabilities, std::span<const int> labels);
 
+// {"call": true|false, "reasons": [{"kind": "uncertain risk" | "low top-class probability" |
+//  "low coverage" | "missing modality", "modality" (coverage reasons only), "text"}]}
+[[nodiscard]] std::string decisionToJson(const AbstentionDecision &decision);
+// {"cases", "called", "abstained", "abstention_rate", "reasons": {"uncertain_risk", ...},
+//  "accuracy_all", "accuracy_called" (null when none called), "metrics_all", "metrics_called":
+//  {"cases", "positives", "auroc", "auroc_ci95": [lower, upper], "auprc", "brier",
+//  "calibration_slope", "calibration_intercept"} or {"unavailable": why}; binary models only}
+[[nodiscard]] std::string reportToJson(const AbstentionReport &report);
+
 } // namespace mosaic

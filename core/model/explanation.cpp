@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/model/explanation.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -321,6 +323,69 @@ Result<GlobalImportance> globalImportance(
         if (entry)
             importance.gain.push_back(*entry);
     return importance;
+}
+
+std::string explanationToJson(const PatientExplanation &explanation, const FeatureSchema &schema,
+    const PatientInteractions *interactions)
+{
+    nlohmann::json classes = nlohmann::json::array();
+    for (const auto &perClass : explanation.classes) {
+        nlohmann::json features = nlohmann::json::array();
+        for (std::size_t i = 0; i < perClass.featureShap.size() && i < schema.size(); ++i)
+            features.push_back({ { "feature", schema.at(i).name },
+                { "modality", modalityName(schema.at(i).modality) }, { "shap", perClass.featureShap[i] } });
+        nlohmann::json modalities = nlohmann::json::array();
+        for (const auto &effect : perClass.modalities)
+            modalities.push_back({ { "modality", modalityName(effect.modality) },
+                { "features_in_model", effect.featuresInModel },
+                { "features_present", effect.featuresPresent }, { "shap", effect.shap },
+                { "margin_without", effect.marginWithout },
+                { "probability_without", effect.probabilityWithout },
+                { "margin_shift_when_absent", effect.marginShiftWhenAbsent(perClass.margin) },
+                { "probability_shift_when_absent", effect.probabilityShiftWhenAbsent(perClass.probability) },
+                { "margin_alone", effect.marginAlone }, { "probability_alone", effect.probabilityAlone } });
+        nlohmann::json entry = { { "class", perClass.classIndex }, { "probability", perClass.probability },
+            { "margin", perClass.margin }, { "bias", perClass.bias },
+            { "margin_all_missing", perClass.marginAllMissing },
+            { "probability_all_missing", perClass.probabilityAllMissing }, { "features", features },
+            { "modalities", modalities } };
+        if (interactions && perClass.classIndex < interactions->byClass.size()) {
+            nlohmann::json pairs = nlohmann::json::array();
+            for (const auto &pair : interactions->byClass[perClass.classIndex])
+                pairs.push_back(
+                    { { "first", pair.firstName }, { "second", pair.secondName }, { "value", pair.value } });
+            entry["interactions"] = pairs;
+        }
+        classes.push_back(entry);
+    }
+    return nlohmann::json { { "classes", classes } }.dump();
+}
+
+std::string importanceToJson(const GlobalImportance &importance, const FeatureSchema &schema)
+{
+    nlohmann::json classes = nlohmann::json::array();
+    for (const auto &perClass : importance.classes) {
+        nlohmann::json features = nlohmann::json::array();
+        for (const auto &feature : perClass.features)
+            features.push_back({ { "feature", schema.at(feature.featureIndex).name },
+                { "modality", modalityName(schema.at(feature.featureIndex).modality) },
+                { "mean_abs_shap", feature.meanAbsoluteShap }, { "mean_shap", feature.meanShap } });
+        nlohmann::json modalities = nlohmann::json::array();
+        for (const auto &modality : perClass.modalities)
+            modalities.push_back({ { "modality", modalityName(modality.modality) },
+                { "mean_abs_shap", modality.meanAbsoluteShap },
+                { "sum_of_feature_mean_abs_shap", modality.sumOfFeatureMeanAbsoluteShap },
+                { "mean_shap", modality.meanShap } });
+        classes.push_back(
+            { { "class", perClass.classIndex }, { "features", features }, { "modalities", modalities } });
+    }
+    nlohmann::json gain = nlohmann::json::array();
+    for (const auto &entry : importance.gain)
+        gain.push_back({ { "feature", schema.at(entry.featureIndex).name },
+            { "average_gain", entry.averageGain }, { "splits", entry.splits } });
+    return nlohmann::json {
+        { "patients", importance.patients }, { "classes", classes }, { "gain", gain }
+    }.dump();
 }
 
 } // namespace mosaic

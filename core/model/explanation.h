@@ -144,4 +144,18 @@ struct GlobalImportance
 Result<GlobalImportance> globalImportance(
     const Booster &booster, const FeatureSchema &schema, const RowMatrixXf &features);
 
+// JSON for the CLI's output and the workspace's prediction record, names from the schema:
+// {"classes": [{"class", "probability", "margin", "bias", "margin_all_missing",
+//   "probability_all_missing", "features": [{"feature", "modality", "shap"}],
+//   "modalities": [{"modality", "features_in_model", "features_present", "shap", "margin_without",
+//   "probability_without", "margin_shift_when_absent", "probability_shift_when_absent",
+//   "margin_alone", "probability_alone"}], "interactions": [{"first", "second", "value"}]}]}
+// "interactions" only when `interactions` is given.
+[[nodiscard]] std::string explanationToJson(const PatientExplanation &explanation,
+    const FeatureSchema &schema, const PatientInteractions *interactions = nullptr);
+// {"patients", "classes": [{"class", "features": [{"feature", "modality", "mean_abs_shap", "mean_shap"}],
+//   "modalities": [{"modality", "mean_abs_shap", "sum_of_feature_mean_abs_shap", "mean_shap"}]}],
+//  "gain": [{"feature", "average_gain", "splits"}]}
+[[nodiscard]] std::string importanceToJson(const GlobalImportance &importance, const FeatureSchema &schema);
+
 } // namespace mosaic

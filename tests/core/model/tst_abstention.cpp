@@ -4,6 +4,8 @@
 // messages, and a cohort report whose rate and metrics are worked out by hand in the comments.
 #include "core/model/abstention.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QTest>
 
 #include "tests/core/model/compare_near.h"
@@ -376,6 +378,26 @@ void TestAbstention::binaryCohortReport()
     QVERIFY(report->accuracyCalled);
     COMPARE_NEAR(*report->accuracyCalled, 0.6, 1e-12);
 
+    // The same in the JSON the CLI prints.
+    const auto json = nlohmann::json::parse(reportToJson(*report));
+    QCOMPARE(json["cases"].get<int>(), 10);
+    QCOMPARE(json["called"].get<int>(), 5);
+    QCOMPARE(json["abstention_rate"].get<double>(), 0.5);
+    QCOMPARE(json["reasons"]["uncertain_risk"].get<int>(), 3);
+    QCOMPARE(json["reasons"]["low_coverage"].get<int>(), 2);
+    COMPARE_NEAR(json["metrics_all"]["auroc"].get<double>(), 0.52, 1e-12);
+    COMPARE_NEAR(json["metrics_called"]["auroc"].get<double>(), 5.0 / 6.0, 1e-12);
+    COMPARE_NEAR(json["accuracy_called"].get<double>(), 0.6, 1e-12);
+    const auto third = nlohmann::json::parse(decisionToJson(decisions[2])); // p 0.30: in the band
+    QCOMPARE(third["call"].get<bool>(), false);
+    QCOMPARE(third["reasons"][0]["kind"].get<std::string>(), std::string("uncertain risk"));
+    QCOMPARE(third["reasons"][0]["text"].get<std::string>(), decisions[2].reasons[0].text);
+    QVERIFY(!third["reasons"][0].contains("modality"));
+    const auto ninth = nlohmann::json::parse(decisionToJson(decisions[8])); // B missing
+    QCOMPARE(ninth["reasons"][0]["kind"].get<std::string>(), std::string("low coverage"));
+    QCOMPARE(ninth["reasons"][0]["modality"].get<std::string>(), std::string("imaging"));
+    QCOMPARE(nlohmann::json::parse(decisionToJson(decisions[0]))["call"].get<bool>(), true);
+
     // When the called cases are one class only, their metrics are unavailable, with the reason.
     std::vector<AbstentionDecision> onlyNegativesCalled(10, AbstentionDecision { false, {} });
     onlyNegativesCalled[0].called = true; // p 0.10, label 0
@@ -386,6 +408,9 @@ void TestAbstention::binaryCohortReport()
     QVERIFY(narrow->metricsAll);
     QVERIFY(!narrow->metricsCalledUnavailable.empty());
     QCOMPARE(narrow->abstentionRate, 0.8);
+    const auto narrowJson = nlohmann::json::parse(reportToJson(*narrow));
+    QCOMPARE(QString::fromStdString(narrowJson["metrics_called"]["unavailable"].get<std::string>()),
+        QString::fromStdString(narrow->metricsCalledUnavailable));
 }
 
 // Four patients, three classes, top class needed at >= 0.9:
@@ -416,6 +441,9 @@ void TestAbstention::multiclassCohortReport()
     COMPARE_NEAR(report->accuracyAll, 0.75, 1e-12);
     COMPARE_NEAR(*report->accuracyCalled, 1.0, 1e-12);
     QVERIFY(!report->metricsAll); // binary metrics only
+    const auto json = nlohmann::json::parse(reportToJson(*report));
+    QVERIFY(!json.contains("metrics_all"));
+    QCOMPARE(json["reasons"]["low_top_probability"].get<int>(), 2);
 }
 
 void TestAbstention::reportRefusesMismatchedSizes()

@@ -541,6 +541,24 @@ void TestExplanation::handBuiltStump()
     QVERIFY(pairs);
     for (const auto &patient : *pairs)
         QVERIFY(patient.byClass.at(0).empty());
+
+    // The same numbers in the JSON the CLI prints, for EF 55.
+    const Json patient = Json::parse(explanationToJson((*explanations)[1], *schema, &(*pairs)[1]));
+    const Json &only = patient["classes"][0];
+    COMPARE_NEAR(only["margin"].get<double>(), -0.25, kFloat);
+    QCOMPARE(only["features"][0]["feature"].get<std::string>(), std::string("Ejection.Fraction"));
+    QCOMPARE(only["features"][0]["modality"].get<std::string>(), std::string("imaging"));
+    COMPARE_NEAR(only["features"][0]["shap"].get<double>(), -0.225, kFloat);
+    QCOMPARE(only["modalities"][0]["modality"].get<std::string>(), std::string("imaging"));
+    COMPARE_NEAR(only["modalities"][0]["margin_shift_when_absent"].get<double>(), 0.75, kFloat);
+    COMPARE_NEAR(
+        only["modalities"][0]["probability_shift_when_absent"].get<double>(), 0.18463583208765266, kFloat);
+    QVERIFY(only["interactions"].is_array() && only["interactions"].empty());
+    const Json global = Json::parse(importanceToJson(*importance, *schema));
+    QCOMPARE(global["patients"].get<int>(), 4);
+    COMPARE_NEAR(global["classes"][0]["features"][0]["mean_abs_shap"].get<double>(), 0.375, kFloat);
+    QCOMPARE(global["gain"][0]["feature"].get<std::string>(), std::string("Ejection.Fraction"));
+    COMPARE_NEAR(global["gain"][0]["average_gain"].get<double>(), 3.0, kFloat);
 }
 
 void TestExplanation::mismatchedInputIsRefused()
