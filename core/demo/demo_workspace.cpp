@@ -42,6 +42,18 @@ Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &re
     auto bundle = trainRiskModel(*table, *sharedSchema, request, stop, progress);
     if (!bundle)
         return std::unexpected(bundle.error());
+    bundle->intendedUse = "Demonstration of Mosaic only: how a validated, explained risk model looks. Not "
+                          "for decisions about patients.";
+    bundle->limitations
+        = "Trained on 299 patients with heart failure (Faisalabad, Pakistan, 2015; Ahmad et al. "
+          "2017); follow-up time is left out; not validated in any other population.";
+    // Signed with the workspace's own key, which the workspace trusts, like any model trained here.
+    auto key = workspace.signingKey();
+    if (!key)
+        return std::unexpected(key.error());
+    auto bundleJson = bundle->toJson(*key);
+    if (!bundleJson)
+        return std::unexpected(bundleJson.error());
     auto model = RiskModel::fromBundle(*bundle);
     if (!model)
         return std::unexpected(model.error());
@@ -60,7 +72,7 @@ Result<void> buildHeartFailureDemo(Workspace &workspace, const DemoResources &re
         auto patientIds = importCohort(workspace, *table, sharedSchema, importOptions);
         if (!patientIds)
             return std::unexpected(patientIds.error());
-        auto modelId = workspace.addModel(bundle->name, bundle->toJson());
+        auto modelId = workspace.addModel(bundle->name, *bundleJson);
         if (!modelId)
             return std::unexpected(modelId.error());
         for (std::size_t row = 0; row < patientIds->size(); ++row) {

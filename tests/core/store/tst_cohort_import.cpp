@@ -391,8 +391,14 @@ void TestCohortImport::demoModelBundleVerifies()
     auto models = m_demo->models();
     QVERIFY(models);
     QCOMPARE(models->size(), std::size_t { 1 });
-    auto bundle = ModelBundle::fromJson(models->front().bundleJson, "demo model");
+    auto trusted = m_demo->trustedKeys();
+    QVERIFY2(trusted, failureText(trusted));
+    auto bundle = ModelBundle::fromJson(models->front().bundleJson, "demo model", *trusted);
     QVERIFY2(bundle, failureText(bundle));
+    // Signed with the workspace's own key, which the workspace trusts; refused without it.
+    QCOMPARE(bundle->signerName, std::string("this workspace (models trained here)"));
+    QVERIFY(!ModelBundle::fromJson(models->front().bundleJson, "demo model", TrustedKeys {}));
+    QVERIFY(!bundle->intendedUse.empty() && !bundle->limitations.empty());
     QCOMPARE(bundle->name, models->front().name);
     QCOMPARE(bundle->labelColumn, std::string("Event"));
     QCOMPARE(bundle->schema, *m_schema);
@@ -411,7 +417,7 @@ void TestCohortImport::demoPredictionsMatchTheStoredModel()
 {
     auto models = m_demo->models();
     QVERIFY(models);
-    auto bundle = ModelBundle::fromJson(models->front().bundleJson, "demo model");
+    auto bundle = ModelBundle::fromJson(models->front().bundleJson, "demo model", *m_demo->trustedKeys());
     QVERIFY(bundle);
     auto model = RiskModel::fromBundle(*bundle);
     QVERIFY2(model, failureText(model));
