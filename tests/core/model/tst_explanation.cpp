@@ -367,6 +367,7 @@ void TestExplanation::matchesPythonXgboost()
     auto pairs = strongestInteractions(booster, fixture.schema, fixture.features, kTop);
     QVERIFY2(pairs, pairs ? "" : pairs.error().message().c_str());
     const std::size_t features = fixture.schema.size();
+    std::map<Modality, double> largestShift; // the comparison must not be vacuous
     for (std::size_t row = 0; row < explanations->size(); ++row) {
         for (const auto &explanation : (*explanations)[row].classes) {
             const std::size_t c = explanation.classIndex;
@@ -392,6 +393,8 @@ void TestExplanation::matchesPythonXgboost()
                     pythonProbabilityWithout - peer["actual"]["probability"][row][c].get<double>(),
                     2 * kPeer);
                 COMPARE_NEAR(effect.marginWithout, pythonMarginWithout, kPeer);
+                largestShift[effect.modality] = std::max(largestShift[effect.modality],
+                    std::abs(effect.marginShiftWhenAbsent(explanation.margin)));
                 COMPARE_NEAR(effect.probabilityWithout, pythonProbabilityWithout, kPeer);
                 COMPARE_NEAR(effect.marginAlone, peer["alone"][name]["margin"][row][c].get<double>(), kPeer);
                 COMPARE_NEAR(
@@ -409,6 +412,11 @@ void TestExplanation::matchesPythonXgboost()
             }
         }
     }
+    // Every modality moves some patient's prediction when it is absent.
+    QCOMPARE(largestShift.size(), std::size_t { 3 });
+    for (const auto &[modality, shift] : largestShift)
+        QVERIFY2(shift > 0.05, modalityName(modality).data());
+
     // The raw interaction values too.
     const std::vector<std::string> names = fixture.schema.names();
     auto interactions = booster.interactions(*DMatrix::fromDense(fixture.features, {}, names));
