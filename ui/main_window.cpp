@@ -125,7 +125,10 @@ bool MainWindow::openWorkspace(const std::filesystem::path &path)
 
     std::optional<RiskModel> model;
     if (auto stored = workspace->latestModel()) {
-        auto bundle = ModelBundle::fromJson(stored->bundleJson, stored->name);
+        // Only bundles signed by a key this workspace trusts (its own, for models trained here).
+        auto trusted = workspace->trustedKeys();
+        auto bundle = trusted ? ModelBundle::fromJson(stored->bundleJson, stored->name, *trusted)
+                              : std::unexpected(trusted.error());
         auto loaded = bundle ? RiskModel::fromBundle(std::move(*bundle)) : std::unexpected(bundle.error());
         if (!loaded) {
             showError(tr("The workspace's model failed its checks and is not used."), loaded.error());

@@ -109,7 +109,7 @@ void TestPatientPage::waterfallMatchesTheEngine()
     // through the stored model's booster.
     auto stored = window.workspace()->latestModel();
     QVERIFY(stored);
-    auto bundle = ModelBundle::fromJson(stored->bundleJson, "demo model");
+    auto bundle = ModelBundle::fromJson(stored->bundleJson, "demo model", *window.workspace()->trustedKeys());
     QVERIFY(bundle);
     auto booster = bundle->loadBooster();
     QVERIFY(booster);
