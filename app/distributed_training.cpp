@@ -167,7 +167,8 @@ Result<bool> anyWorkerFailed(const CollectiveSession &session, bool failed)
 Json siteJson(const SiteSummary &site)
 {
     return { { "task_id", site.taskId }, { "table", site.table }, { "rows", site.rows },
-        { "positives", site.positives }, { "table_sha256", site.tableSha256 } };
+        { "positives", site.positives }, { "table_sha256", site.tableSha256 },
+        { "data_sha256", site.dataSha256 } };
 }
 
 // Each worker's summary in turn, from each rank to all: a gather built from broadcasts.
@@ -182,7 +183,7 @@ Result<std::vector<SiteSummary>> exchangeSites(const CollectiveSession &session,
         try {
             sites.push_back({ json.at("task_id").get<std::string>(), json.at("table").get<std::string>(),
                 json.at("rows").get<std::size_t>(), json.at("positives").get<std::size_t>(),
-                json.at("table_sha256").get<std::string>() });
+                json.at("table_sha256").get<std::string>(), json.at("data_sha256").get<std::string>() });
         } catch (const Json::exception &) {
             return fail(
                 ErrorCode::Malformed, "worker " + std::to_string(root) + " sent an unreadable site summary");
@@ -199,7 +200,7 @@ std::string protocolText(const std::vector<SiteSummary> &sites, std::size_t case
     for (std::size_t i = 0; i < sites.size(); ++i) {
         const auto &site = sites[i];
         text += (i ? "; " : "") + site.taskId + ": " + site.table + ", " + std::to_string(site.rows)
-            + " rows, SHA-256 " + site.tableSha256;
+            + " rows, table SHA-256 " + site.tableSha256 + ", data SHA-256 " + site.dataSha256;
     }
     text += "). The metrics are apparent (in-sample, on the training rows, so optimistic), from the "
             "pooled histogram of predicted probability in "
@@ -258,7 +259,10 @@ Result<DistributedTrainingResult> trainDistributed(const CohortTable &table, con
     auto hash = fileSha256(tablePath);
     if (!hash)
         return std::unexpected(hash.error());
-    const SiteSummary own { job->taskId, table.sourceName, table.rows(), positives, *hash };
+    auto dataHash = hashTrainingData(*features, labels);
+    if (!dataHash)
+        return std::unexpected(dataHash.error());
+    const SiteSummary own { job->taskId, table.sourceName, table.rows(), positives, *hash, *dataHash };
 
     JoinWatchdog watchdog(std::chrono::seconds(arguments.joinTimeoutSeconds),
         "the distributed job at " + job->trackerHost + ":" + std::to_string(job->trackerPort)
@@ -371,6 +375,9 @@ Result<DistributedTrainingResult> trainDistributed(const CohortTable &table, con
         bundle.trainingSource += (i ? ", " : "") + result.sites[i].table;
     bundle.trainingCases = pooledCases;
     bundle.trainingPositives = pooledPositives;
+    // No one matrix holds the pooled rows, so there is no single data hash; each site's is in the
+    // validation protocol and in every worker's report.
+    bundle.libraries = currentLibraryVersions();
     bundle.createdAt = utcTimestampNow();
     // Without metrics (one class only, or separation the calibration fit cannot take) the bundle
     // carries no report rather than one with made-up numbers.

@@ -44,6 +44,7 @@ struct SiteSummary
     std::size_t rows = 0;
     std::size_t positives = 0;
     std::string tableSha256; // of the table file's bytes, as `sha256sum` prints it
+    std::string dataSha256; // hashTrainingData() of its matrix, as a single-site bundle would record it
 };
 
 struct DistributedTrainingResult

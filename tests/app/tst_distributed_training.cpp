@@ -246,6 +246,17 @@ private slots:
             QCOMPARE(site["table_sha256"].toString(),
                 QString(QCryptographicHash::hash(readAll(tables[i]), QCryptographicHash::Sha256).toHex()));
         }
+        // Each site's data hash is the one a single-site bundle of that table records.
+        const QString siteABundle = path("site_a_alone.bundle");
+        QProcess &aloneA = processes.start(kCli,
+            trainArguments(m_firstHalf, siteABundle) + QStringList { "--folds", "2", "--repeats", "1" });
+        const Finished trainedA = finish(aloneA, 240000);
+        QVERIFY2(trainedA.exitCode == 0, trainedA.err.constData());
+        const QJsonObject siteAContent
+            = QJsonDocument::fromJson(readAll(siteABundle)).object()["content"].toObject();
+        QCOMPARE(sites[0].toObject()["data_sha256"].toString(),
+            siteAContent["training"].toObject()["data_sha256"].toString());
+        QCOMPARE(sites[0].toObject()["data_sha256"].toString().size(), 64);
         QCOMPARE(reportA["pooled"].toObject()["cases"].toInt(), 299);
         QCOMPARE(reportA["pooled"].toObject()["positives"].toInt(), 96);
 
