@@ -6,6 +6,7 @@
 #include "app/genomics_commands.h"
 #include "app/phenogroup_command.h"
 #include "app/records_commands.h"
+#include "app/synth_command.h"
 #include "core/features/cohort_table.h"
 #include "core/features/feature_schema.h"
 #include "core/genomics/genomic_inspection.h"
@@ -499,6 +500,8 @@ int main(int argc, char **argv)
     addRecordsCommands(app, records);
     PhenogroupCommand phenogroups;
     addPhenogroupCommand(app, phenogroups);
+    SynthCommand synth;
+    addSynthCommand(app, synth);
 
     try {
         app.parse(argc, argv);
@@ -522,6 +525,8 @@ int main(int argc, char **argv)
     if (const auto status = runRecordsCommand(records))
         return *status;
     if (const auto status = runPhenogroupCommand(phenogroups))
+        return *status;
+    if (const auto status = runSynthCommand(synth))
         return *status;
     return runValidate(validate);
 }
