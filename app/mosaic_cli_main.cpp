@@ -4,6 +4,7 @@
 #include "app/cli_support.h"
 #include "app/distributed_training.h"
 #include "app/genomics_commands.h"
+#include "app/key_commands.h"
 #include "app/phenogroup_command.h"
 #include "app/records_commands.h"
 #include "app/synth_command.h"
@@ -95,6 +96,9 @@ struct TrainArguments
     double maxCorrelation = 0.9;
     TrainingParameters training;
     DistributedArguments distributed;
+    SigningOptions signing;
+    std::string intendedUse;
+    std::string limitations;
 };
 
 // Without a schema, every feature column of the table is a feature of the given modality, named
@@ -136,13 +140,17 @@ int runTrain(const TrainArguments &arguments)
         request.featureSelection = selection;
         request.innerFolds = arguments.innerFolds;
     }
+    // The key before the training: a wrong key file should not cost the modeller the training time.
+    auto key = signingKeyFor(arguments.signing);
+    if (!key)
+        return reportError(key.error());
     // One worker of a distributed job: only rank 0 has a bundle to write.
     if (arguments.distributed.requested()) {
         auto result = trainDistributed(*table, arguments.table.table, *schema, request, arguments.distributed);
         if (!result)
             return reportError(result.error());
         if (result->bundle)
-            if (auto written = result->bundle->writeFile(arguments.out); !written)
+            if (auto written = result->bundle->writeFile(arguments.out, *key); !written)
                 return reportError(written.error());
         std::cout << distributedTrainingJson(*result, arguments.out) << '\n';
         return 0;
@@ -157,7 +165,9 @@ int runTrain(const TrainArguments &arguments)
     auto bundle = trainRiskModel(*table, *schema, request, {}, progress);
     if (!bundle)
         return reportError(bundle.error());
-    if (auto written = bundle->writeFile(arguments.out); !written)
+    bundle->intendedUse = arguments.intendedUse;
+    bundle->limitations = arguments.limitations;
+    if (auto written = bundle->writeFile(arguments.out, *key); !written)
         return reportError(written.error());
 
     const ValidationReport &report = *bundle->validation;
@@ -191,11 +201,15 @@ struct PredictArguments
     TableArguments table;
     std::size_t top = 5;
     std::string format = "csv";
+    TrustOptions trust;
 };
 
 int runPredict(const PredictArguments &arguments)
 {
-    auto bundle = ModelBundle::readFile(arguments.model);
+    auto trusted = trustedKeysFor(arguments.trust);
+    if (!trusted)
+        return reportError(trusted.error());
+    auto bundle = ModelBundle::readFile(arguments.model, *trusted);
     if (!bundle)
         return reportError(bundle.error());
     auto model = RiskModel::fromBundle(std::move(*bundle));
@@ -252,11 +266,15 @@ struct ValidateArguments
     std::string model;
     TableArguments table;
     std::string label;
+    TrustOptions trust;
 };
 
 int runValidate(const ValidateArguments &arguments)
 {
-    auto bundle = ModelBundle::readFile(arguments.model);
+    auto trusted = trustedKeysFor(arguments.trust);
+    if (!trusted)
+        return reportError(trusted.error());
+    auto bundle = ModelBundle::readFile(arguments.model, *trusted);
     if (!bundle)
         return reportError(bundle.error());
     auto model = RiskModel::fromBundle(std::move(*bundle));
@@ -448,6 +466,9 @@ int main(int argc, char **argv)
         ->add_option("--column-sample", train.training.columnSample, "share of features sampled for each tree")
         ->check(CLI::Range(0.01, 1.0));
     addDistributedOptions(*trainCommand, train.distributed);
+    addSigningOptions(*trainCommand, train.signing);
+    trainCommand->add_option("--intended-use", train.intendedUse, "for whom and which decision, in words");
+    trainCommand->add_option("--limitations", train.limitations, "what it was not validated for, in words");
 
     PredictArguments predict;
     CLI::App *predictCommand
@@ -460,6 +481,7 @@ int main(int argc, char **argv)
         ->check(CLI::Range(0, 1000));
     predictCommand->add_option("--format", predict.format, "output format")
         ->check(CLI::IsMember({ "csv", "tsv", "json" }));
+    addTrustOptions(*predictCommand, predict.trust);
 
     ValidateArguments validate;
     CLI::App *validateCommand
@@ -469,6 +491,7 @@ int main(int argc, char **argv)
         ->check(CLI::ExistingFile);
     addTableOptions(*validateCommand, validate.table);
     validateCommand->add_option("--label", validate.label, "outcome column (0/1)")->required();
+    addTrustOptions(*validateCommand, validate.trust);
 
     RadiomicsArguments radiomics;
     CLI::App *radiomicsCommand
@@ -500,6 +523,8 @@ int main(int argc, char **argv)
     addRecordsCommands(app, records);
     PhenogroupCommand phenogroups;
     addPhenogroupCommand(app, phenogroups);
+    KeyCommands keys;
+    addKeyCommands(app, keys);
     SynthCommand synth;
     addSynthCommand(app, synth);
 
@@ -525,6 +550,8 @@ int main(int argc, char **argv)
     if (const auto status = runRecordsCommand(records))
         return *status;
     if (const auto status = runPhenogroupCommand(phenogroups))
+        return *status;
+    if (const auto status = runKeyCommand(keys))
         return *status;
     if (const auto status = runSynthCommand(synth))
         return *status;

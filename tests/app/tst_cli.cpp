@@ -3,8 +3,11 @@
 // would use it: train writes a bundle and an honest cross-validation report; predict agrees with
 // Python's XGBoost reading the same model; validate's AUROC agrees with a pair count done here; bad
 // input exits 1 with the file and line, usage errors exit 2.
+#include "core/store/workspace.h"
+
 #include <nlohmann/json.hpp>
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -12,6 +15,7 @@
 
 #include "tests/app/cli_runner.h"
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 using mosaic::testing::Run;
@@ -54,6 +58,8 @@ private slots:
     void predictAgreesWithPythonXgboost();
     void predictJsonContributionsAddUp();
     void validateAgreesWithPairCount();
+    void keysSignAndTrustDecideWhatPredictLoads();
+    void workspaceKeysSignAndTrustLocallyTrainedModels();
     void invalidInputExitsOne_data();
     void invalidInputExitsOne();
     void usageErrorsExitTwo_data();
@@ -68,6 +74,8 @@ private slots:
 private:
     QTemporaryDir m_directory;
     QString m_bundle;
+    QString m_secretKey;
+    QString m_publicKey;
     Run m_train;
 };
 
@@ -75,8 +83,12 @@ void TestCli::initTestCase()
 {
     QVERIFY(m_directory.isValid());
     m_bundle = m_directory.filePath("heart_failure.bundle.json");
+    m_secretKey = m_directory.filePath("site.key");
+    m_publicKey = m_directory.filePath("site.pub");
+    const Run keys = runCli({ "keys", "generate", "--secret-key", m_secretKey, "--public-key", m_publicKey });
+    QVERIFY2(keys.exitCode == 0, keys.err.constData());
     m_train = runCli({ "train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec", kSchema,
-        "--out", m_bundle, "--name", "Death in heart failure" });
+        "--out", m_bundle, "--name", "Death in heart failure", "--sign-with", m_secretKey });
     QVERIFY2(m_train.exitCode == 0, m_train.err.constData());
 }
 
@@ -110,7 +122,7 @@ void TestCli::trainReportsWhatNestedSelectionChose()
     const QString bundle = m_directory.filePath("selected.bundle.json");
     const Run run = runCli({ "train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec",
         kSchema, "--out", bundle, "--select-features", "2,4", "--inner-folds", "3", "--folds", "3",
-        "--repeats", "2", "--rounds", "20" });
+        "--repeats", "2", "--rounds", "20", "--sign-with", m_secretKey });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const auto report = nlohmann::json::parse(run.out.toStdString());
     const auto &validation = report["validation"];
@@ -148,7 +160,8 @@ void TestCli::trainReportsWhatNestedSelectionChose()
 
 void TestCli::predictAgreesWithPythonXgboost()
 {
-    const Run run = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "3" });
+    const Run run = runCli(
+        { "predict", "--model", m_bundle, "--table", kCohort, "--top", "3", "--trusted-key", m_publicKey });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QList<QByteArray> lines = run.out.trimmed().split('\n');
     QCOMPARE(lines.size(), 300);
@@ -185,8 +198,8 @@ print('\n'.join(repr(float(p)) for p in booster.predict(matrix)))
 
 void TestCli::predictJsonContributionsAddUp()
 {
-    const Run run
-        = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "0", "--format", "json" });
+    const Run run = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "0", "--format",
+        "json", "--trusted-key", m_publicKey });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const auto output = nlohmann::json::parse(run.out.toStdString());
     QCOMPARE(output["predictions"].size(), std::size_t { 299 });
@@ -203,7 +216,8 @@ void TestCli::predictJsonContributionsAddUp()
 
 void TestCli::validateAgreesWithPairCount()
 {
-    const Run predicted = runCli({ "predict", "--model", m_bundle, "--table", kCohort, "--top", "0" });
+    const Run predicted = runCli(
+        { "predict", "--model", m_bundle, "--table", kCohort, "--top", "0", "--trusted-key", m_publicKey });
     QVERIFY(predicted.exitCode == 0);
     const QList<QByteArray> lines = predicted.out.trimmed().split('\n');
     const std::vector<int> labels = cohortLabels();
@@ -220,8 +234,8 @@ void TestCli::validateAgreesWithPairCount()
                 pairs += 1.0;
             }
 
-    const Run run = runCli(
-        { "validate", "--model", m_bundle, "--table", kCohort, "--label", "Event", "--ignore", "TIME" });
+    const Run run = runCli({ "validate", "--model", m_bundle, "--table", kCohort, "--label", "Event",
+        "--ignore", "TIME", "--trusted-key", m_publicKey });
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const auto output = nlohmann::json::parse(run.out.toStdString());
     // predict prints 6 significant digits, so the pair count may see ties the model does not.
@@ -230,13 +244,144 @@ void TestCli::validateAgreesWithPairCount()
     QVERIFY(output["note"].get<std::string>().starts_with("in-sample"));
 }
 
+// The key id as the format defines it, computed with Qt from the public key file's base64.
+QString keyIdOfPublicKeyFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray key = QByteArray::fromBase64(file.readAll().split('\n').value(1));
+    return QCryptographicHash::hash(key, QCryptographicHash::Sha256).left(8).toHex();
+}
+
+void TestCli::keysSignAndTrustDecideWhatPredictLoads()
+{
+    // A second site's key pair; the key ids printed are those of the public key files.
+    const QString otherSecret = m_directory.filePath("other.key");
+    const QString otherPublic = m_directory.filePath("other.pub");
+    const Run generated
+        = runCli({ "keys", "generate", "--secret-key", otherSecret, "--public-key", otherPublic });
+    QVERIFY2(generated.exitCode == 0, generated.err.constData());
+    const QString otherId = keyIdOfPublicKeyFile(otherPublic);
+    QCOMPARE(QString::fromStdString(nlohmann::json::parse(generated.out.toStdString())["key_id"]), otherId);
+    QVERIFY(std::filesystem::status(otherSecret.toStdString()).permissions()
+        == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    // Never over an existing secret key.
+    const Run again
+        = runCli({ "keys", "generate", "--secret-key", otherSecret, "--public-key", otherPublic });
+    QCOMPARE(again.exitCode, 1);
+    QVERIFY2(again.err.contains("other.key: a file of this name exists"), again.err.constData());
+
+    const QStringList predictOn = { "predict", "--table", kCohort, "--top", "0" };
+    const Run trusted = runCli(predictOn + QStringList { "--model", m_bundle, "--trusted-key", m_publicKey });
+    QCOMPARE(trusted.exitCode, 0);
+
+    // The site's bundle with only the other key trusted: refused, naming the file and the signer's key.
+    const Run untrusted
+        = runCli(predictOn + QStringList { "--model", m_bundle, "--trusted-key", otherPublic });
+    QCOMPARE(untrusted.exitCode, 1);
+    QVERIFY(untrusted.out.isEmpty());
+    QVERIFY2(untrusted.err.contains("heart_failure.bundle.json: the bundle is signed by key "
+                 + keyIdOfPublicKeyFile(m_publicKey).toUtf8() + ", which is not among the 1 trusted key(s)"),
+        untrusted.err.constData());
+
+    // Signed again by the other site, in place: now the other key is the one that loads it, with the
+    // same predictions.
+    const QString copy = m_directory.filePath("resigned.bundle.json");
+    QVERIFY(QFile::copy(m_bundle, copy));
+    const Run signedRun = runCli({ "sign", "--model", copy, "--secret-key", otherSecret });
+    QVERIFY2(signedRun.exitCode == 0, signedRun.err.constData());
+    QCOMPARE(QString::fromStdString(nlohmann::json::parse(signedRun.out.toStdString())["key_id"]), otherId);
+    const Run resigned = runCli(predictOn + QStringList { "--model", copy, "--trusted-key", otherPublic });
+    QCOMPARE(resigned.exitCode, 0);
+    QCOMPARE(resigned.out, trusted.out);
+    QCOMPARE(runCli(predictOn + QStringList { "--model", copy, "--trusted-key", m_publicKey }).exitCode, 1);
+    // Both keys trusted: either signer is accepted.
+    QCOMPARE(
+        runCli(predictOn
+            + QStringList { "--model", copy, "--trusted-key", m_publicKey, "--trusted-key", otherPublic })
+            .exitCode,
+        0);
+
+    // An altered bundle is not signed: its hash no longer matches.
+    QFile file(copy);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QByteArray text = file.readAll();
+    file.close();
+    const qsizetype at = text.indexOf("Death in heart failure");
+    QVERIFY(at > 0);
+    text.replace(at, 5, "Birth");
+    writeFile(copy, text);
+    const Run tampered = runCli({ "sign", "--model", copy, "--secret-key", otherSecret });
+    QCOMPARE(tampered.exitCode, 1);
+    QVERIFY2(tampered.err.contains("resigned.bundle.json: the bundle's SHA-256 does not match"),
+        tampered.err.constData());
+    QCOMPARE(runCli(predictOn + QStringList { "--model", copy, "--trusted-key", otherPublic }).exitCode, 1);
+}
+
+void TestCli::workspaceKeysSignAndTrustLocallyTrainedModels()
+{
+    const QString workspacePath = m_directory.filePath("site.sqlite");
+    QVERIFY(mosaic::Workspace::open(workspacePath.toStdString()));
+    const QString local = m_directory.filePath("local.bundle.json");
+    const Run trained
+        = runCli({ "train", "--table", kCohort, "--label", "Event", "--ignore", "TIME", "--spec", kSchema,
+            "--out", local, "--folds", "3", "--repeats", "1", "--rounds", "10", "--workspace", workspacePath,
+            "--intended-use", "Testing the command line", "--limitations", "Not a model for patients" });
+    QVERIFY2(trained.exitCode == 0, trained.err.constData());
+    QFile file(local);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const auto bundle = nlohmann::json::parse(file.readAll().toStdString());
+    QCOMPARE(bundle["content"]["intended_use"].get<std::string>(), std::string("Testing the command line"));
+    QCOMPARE(bundle["content"]["limitations"].get<std::string>(), std::string("Not a model for patients"));
+
+    const QStringList predictOn = { "predict", "--table", kCohort, "--top", "0" };
+    // The workspace trusts its own key, and only that so far.
+    QCOMPARE(runCli(predictOn + QStringList { "--model", local, "--workspace", workspacePath }).exitCode, 0);
+    QCOMPARE(
+        runCli(predictOn + QStringList { "--model", m_bundle, "--workspace", workspacePath }).exitCode, 1);
+    QCOMPARE(runCli(predictOn + QStringList { "--model", local, "--trusted-key", m_publicKey }).exitCode, 1);
+
+    // Trusting the site's key lets the workspace load the site's bundle.
+    const Run trust = runCli(
+        { "keys", "trust", "--workspace", workspacePath, "--public-key", m_publicKey, "--name", "Site" });
+    QVERIFY2(trust.exitCode == 0, trust.err.constData());
+    QCOMPARE(
+        runCli(predictOn + QStringList { "--model", m_bundle, "--workspace", workspacePath }).exitCode, 0);
+    const Run listed = runCli({ "keys", "list", "--workspace", workspacePath });
+    QCOMPARE(listed.exitCode, 0);
+    const auto keys = nlohmann::json::parse(listed.out.toStdString());
+    QCOMPARE(keys.size(), std::size_t { 2 });
+    QCOMPARE(QString::fromStdString(keys[1]["key_id"]), keyIdOfPublicKeyFile(m_publicKey));
+    QCOMPARE(keys[1]["name"].get<std::string>(), std::string("Site"));
+
+    // The workspace's public key, exported, lets another place trust the locally trained model.
+    const QString exported = m_directory.filePath("workspace.pub");
+    QCOMPARE(
+        runCli({ "keys", "export", "--workspace", workspacePath, "--public-key", exported }).exitCode, 0);
+    QCOMPARE(keyIdOfPublicKeyFile(exported), QString::fromStdString(bundle["signature"]["key_id"]));
+    QCOMPARE(runCli(predictOn + QStringList { "--model", local, "--trusted-key", exported }).exitCode, 0);
+
+    // Untrusted again, the site's bundle is refused; the workspace's own key cannot be removed.
+    QCOMPARE(runCli({ "keys", "untrust", "--workspace", workspacePath, "--key-id",
+                        keyIdOfPublicKeyFile(m_publicKey) })
+                 .exitCode,
+        0);
+    QCOMPARE(
+        runCli(predictOn + QStringList { "--model", m_bundle, "--workspace", workspacePath }).exitCode, 1);
+    const Run own = runCli(
+        { "keys", "untrust", "--workspace", workspacePath, "--key-id", keyIdOfPublicKeyFile(exported) });
+    QCOMPARE(own.exitCode, 1);
+    QVERIFY2(own.err.contains("this workspace's own signing key"), own.err.constData());
+}
+
 void TestCli::invalidInputExitsOne_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QByteArray>("fileContent");
     QTest::addColumn<QString>("expectedMessage");
-    const QStringList trainOn
-        = { "train", "--label", "Event", "--spec", kSchema, "--out", "@dir/out.json", "--table" };
+    const QStringList trainOn = { "train", "--label", "Event", "--spec", kSchema, "--out", "@dir/out.json",
+        "--sign-with", "@dir/site.key", "--table" };
     QTest::newRow("ragged row names file and line")
         << (trainOn + QStringList { "@file" }) << QByteArray("Event,Age\n1,50\n0\n") << "bad.csv, line 3";
     QTest::newRow("non-numeric cell names line and column")
@@ -246,8 +391,12 @@ void TestCli::invalidInputExitsOne_data()
         << (trainOn + QStringList { "@file" }) << QByteArray("Outcome,Age\n1,50\n") << "bad.csv";
     QTest::newRow("schema feature missing from the table")
         << (trainOn + QStringList { "@file" }) << QByteArray("Event,Age\n1,50\n0,60\n") << "Gender";
-    QTest::newRow("bundle that is not JSON") << QStringList { "predict", "--table", kCohort, "--model",
-        "@file" } << QByteArray("{not json") << "bad.csv: not a JSON document";
+    QTest::newRow("bundle that is not JSON")
+        << QStringList { "predict", "--table", kCohort, "--trusted-key", "@dir/site.pub", "--model", "@file" }
+        << QByteArray("{not json") << "bad.csv: not a JSON document";
+    QTest::newRow("public key file given as the signing key") << QStringList { "train", "--label", "Event",
+        "--spec", kSchema, "--out", "@dir/out.json", "--table", kCohort, "--sign-with",
+        "@dir/site.pub" } << QByteArray() << "site.pub, line 1: not a Mosaic key file";
 }
 
 void TestCli::invalidInputExitsOne()
@@ -276,7 +425,16 @@ void TestCli::usageErrorsExitTwo_data()
     QTest::newRow("inspect without a path") << QStringList { "inspect" };
     QTest::newRow("radiomics without a mask") << QStringList { "radiomics", "--image", kPhantomImage };
     QTest::newRow("one fold") << QStringList { "train", "--table", kCohort, "--label", "Event", "--spec",
-        kSchema, "--out", "x.json", "--folds", "1" };
+        kSchema, "--out", "x.json", "--folds", "1", "--sign-with", kSchema };
+    QTest::newRow("train without a signing key") << QStringList { "train", "--table", kCohort, "--label",
+        "Event", "--spec", kSchema, "--out", "x.json" };
+    QTest::newRow("train with a key file and a workspace")
+        << QStringList { "train", "--table", kCohort, "--label", "Event", "--spec", kSchema, "--out",
+               "x.json", "--sign-with", kSchema, "--workspace", kSchema };
+    QTest::newRow("predict trusting nobody")
+        << QStringList { "predict", "--model", kSchema, "--table", kCohort };
+    QTest::newRow("keys without what to do") << QStringList { "keys" };
+    QTest::newRow("sign without a key") << QStringList { "sign", "--model", kSchema };
 }
 
 void TestCli::usageErrorsExitTwo()

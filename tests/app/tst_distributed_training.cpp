@@ -89,11 +89,14 @@ int startTracker(Processes &processes, int workers)
     return 0;
 }
 
+// Every bundle `train` writes is signed: one secret key for the suite, made in initTestCase.
+QString gSigningKey;
+
 QStringList trainArguments(const QString &table, const QString &out)
 {
     return { "train", "--table", table, "--label", "Event", "--ignore", "TIME", "--out", out, "--seed",
         QString::number(kSeed), "--rounds", QString::number(kRounds), "--subsample", "1", "--column-sample",
-        "1" };
+        "1", "--sign-with", gSigningKey };
 }
 
 QStringList workerArguments(const QString &table, const QString &out, int port, const QString &task)
@@ -179,6 +182,10 @@ private slots:
             || probe.exitCode() != 0)
             QSKIP("python3-xgboost is not installed: /usr/bin/python3 cannot import xgboost.tracker");
         QVERIFY(m_dir.isValid());
+        gSigningKey = path("suite.key");
+        QProcess keys;
+        keys.start(kCli, { "keys", "generate", "--secret-key", gSigningKey, "--public-key", path("suite.pub") });
+        QVERIFY(keys.waitForFinished(60000) && keys.exitCode() == 0);
 
         // Two hospitals by rows: the first 150 patients and the other 149, each with the header.
         const QList<QByteArray> lines = readAll(kHeartFailure).trimmed().split('\n');
