@@ -114,7 +114,7 @@ public:
     }
 
     Result<void> knownKeys(
-        const Json &object, const std::string &path, std::initializer_list<std::string_view> keys) const
+        const Json &object, const std::string &path, const std::vector<std::string_view> &keys) const
     {
         for (const auto &item : object.items())
             if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
@@ -342,7 +342,7 @@ Result<GenomicsSection> readGenomics(
             section, "genomics", { "build", "absentSites", "variants", "pgx", "scores", "expression" });
         !known)
         return std::unexpected(known.error());
-    const std::pair<const char *, std::initializer_list<std::string_view>> lists[] {
+    const std::pair<const char *, std::vector<std::string_view>> lists[] {
         { "variants", { "name", "chromosome", "position", "allele", "reference", "description" } },
         { "pgx", { "name", "gene", "description" } },
         { "scores", { "name", "file", "description" } },
