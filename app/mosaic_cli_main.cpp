@@ -149,9 +149,12 @@ int runTrain(const TrainArguments &arguments)
         auto result = trainDistributed(*table, arguments.table.table, *schema, request, arguments.distributed);
         if (!result)
             return reportError(result.error());
-        if (result->bundle)
+        if (result->bundle) {
+            result->bundle->intendedUse = arguments.intendedUse;
+            result->bundle->limitations = arguments.limitations;
             if (auto written = result->bundle->writeFile(arguments.out, *key); !written)
                 return reportError(written.error());
+        }
         std::cout << distributedTrainingJson(*result, arguments.out) << '\n';
         return 0;
     }
