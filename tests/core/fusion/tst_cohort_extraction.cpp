@@ -424,6 +424,56 @@ private slots:
             }
     }
 
+    void genotypesAndExpressionAreSeparateInputs()
+    {
+        // One genomics section with a variant and an expression probe (Golub 1999, no normalisation):
+        // a case with only the VCF gets the variant, one with only the matrix gets the probe, one with
+        // both gets both. The probe value is checked against Python's csv module.
+        const std::filesystem::path golub = kData / "expression" / "golub_multtest_expr.csv";
+        if (!std::filesystem::exists(golub))
+            QSKIP("the Golub expression matrix is absent");
+        const std::string spec = R"({"format": "mosaic-model-spec", "version": 1,
+            "task": {"type": "binary", "label": "y"},
+            "genomics": {"variants": [{"name": "rs4244285_A", "chromosome": "chr10", "position": 94781859, "allele": "A"}],
+                         "expression": {"probes": [{"name": "M97935_MB", "probe": "AFFX-HUMISGF3A/M97935_MB_at"}]}}})";
+        auto parsed = ModelSpec::fromJson(spec, "spec.json", {});
+        QVERIFY2(parsed.has_value(), parsed ? "" : parsed.error().message().c_str());
+        const std::string vcf = (kCyp2c19 / "s2s2.vcf").string();
+        const std::string csv = "patient,y,genotypes,expression,expression_sample\n"
+                                "A,0,"
+            + vcf
+            + ",,\n"
+              "B,1,,"
+            + golub.string()
+            + ",S3\n"
+              "C,1,"
+            + vcf + "," + golub.string() + ",S38\n";
+        auto manifest = parseCohortManifest(csv, "cohort.csv", m_folder, *parsed);
+        QVERIFY2(manifest.has_value(), manifest ? "" : manifest.error().message().c_str());
+        auto features = extractCohortFeatures(*parsed, *manifest);
+        QVERIFY2(features.has_value(), features ? "" : features.error().message().c_str());
+        const auto cell = [&](const QString &sample) {
+            const QString script = R"(
+import csv, sys
+for row in csv.DictReader(open(sys.argv[1])):
+    if row['probe_id'] == 'AFFX-HUMISGF3A/M97935_MB_at':
+        print(row[sys.argv[2]]); break
+)";
+            return python(script, { QString::fromStdString(golub.string()), sample }).toDouble();
+        };
+        QCOMPARE(features->features(0, 0), 2.0f); // s2s2: two copies of A
+        QVERIFY(std::isnan(features->features(0, 1)));
+        QVERIFY(std::isnan(features->features(1, 0)));
+        QCOMPARE(features->features(1, 1), static_cast<float>(cell("S3"))); // -0.09052 in the file
+        QCOMPARE(features->features(2, 0), 2.0f);
+        QCOMPARE(features->features(2, 1), static_cast<float>(cell("S38")));
+        for (std::size_t r = 0; r < 3; ++r) {
+            const ModalityCoverage &coverage = features->reports[r].modalities[0];
+            QVERIFY2(coverage.error.empty(), coverage.error.c_str());
+            QCOMPARE(coverage.present, r == 2 ? std::size_t { 2 } : std::size_t { 1 });
+        }
+    }
+
     void cancellationStopsEarly()
     {
         // Twenty genotype-only cases; the stop is requested when the first is done.
