@@ -148,7 +148,9 @@ int trainingThreadCount(int requested)
 {
     if (requested > 0)
         return requested;
-    const auto cores = static_cast<int>(std::thread::hardware_concurrency());
+    // Read once: glibc reads /sys/devices/system/cpu/online on every call, which cost 7 to 25 us per
+    // one-patient DMatrix (docs/performance.md, "Model scoring and training").
+    static const auto cores = static_cast<int>(std::thread::hardware_concurrency());
     return std::max(1, cores - 1);
 }
 
@@ -406,6 +408,10 @@ Result<Booster> Booster::load(std::string_view bytes)
     MOSAIC_XGBOOST_CHECK(XGBoosterCreate(nullptr, 0, &handle), "create a booster");
     Booster booster(handle);
     MOSAIC_XGBOOST_CHECK(XGBoosterLoadModelFromBuffer(handle, bytes.data(), bytes.size()), "load the model");
+    // Predict on cores - 1 threads as training does (XGBoost would take every core): this leaves the
+    // interface a core and, on 2 cores, spares one patient's prediction waking a second thread.
+    MOSAIC_XGBOOST_CHECK(XGBoosterSetParam(handle, "nthread", std::to_string(trainingThreadCount()).c_str()),
+        "set the prediction threads");
     return booster;
 }
 
