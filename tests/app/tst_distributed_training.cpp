@@ -16,6 +16,8 @@
 // of the margin. Measured here: the distributed and pooled models agree to the last bit (0.0).
 #include "core/features/cohort_table.h"
 #include "core/model/booster.h"
+#include "core/model/bundle_signature.h"
+#include "core/model/model_bundle.h"
 
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
@@ -184,7 +186,8 @@ private slots:
         QVERIFY(m_dir.isValid());
         gSigningKey = path("suite.key");
         QProcess keys;
-        keys.start(kCli, { "keys", "generate", "--secret-key", gSigningKey, "--public-key", path("suite.pub") });
+        keys.start(
+            kCli, { "keys", "generate", "--secret-key", gSigningKey, "--public-key", path("suite.pub") });
         QVERIFY(keys.waitForFinished(60000) && keys.exitCode() == 0);
 
         // Two hospitals by rows: the first 150 patients and the other 149, each with the header.
@@ -275,6 +278,18 @@ private slots:
         QVERIFY(protocol.contains("apparent"));
         QCOMPARE(content["training"].toObject()["cases"].toInt(), 299);
         QCOMPARE(content["training"].toObject()["positives"].toInt(), 96);
+
+        // The bundle passes every check a single-site bundle does (hash, signature by the suite's key,
+        // fields, the trees against the schema) and its report reads back.
+        auto publicKey = mosaic::readPublicKeyFile(path("suite.pub").toStdString());
+        QVERIFY(publicKey.has_value());
+        mosaic::TrustedKeys trusted;
+        QVERIFY(trusted.add("suite", *publicKey).has_value());
+        auto verified = mosaic::ModelBundle::readFile(bundle.toStdString(), trusted);
+        QVERIFY2(verified.has_value(), verified ? "" : verified.error().message().c_str());
+        QVERIFY(verified->validation.has_value());
+        QCOMPARE(QString::fromStdString(verified->validation->protocol), protocol);
+        QCOMPARE(verified->validation->folds, 0);
 
         // Single-process training on the concatenated rows, same parameters.
         const QString single = path("single.bundle");
