@@ -375,6 +375,23 @@ private slots:
         QVERIFY(clock.elapsed() < 30000);
     }
 
+    void aWorkerFailsWhenNoTrackerListens()
+    {
+        // Nothing listens on 127.0.0.1:1: Rabit retries (2, 4, 6, 8 s apart), then the worker stops with
+        // XGBoost's message, well before its join timeout.
+        Processes processes;
+        QStringList arguments = workerArguments(m_firstHalf, path("unreached.bundle"), 1, "site-a");
+        QElapsedTimer clock;
+        clock.start();
+        QProcess &worker = processes.start(kCli, arguments);
+        const Finished run = finish(worker, 100000);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("mosaic-cli: XGBoost's collective could not join the job at 127.0.0.1:1"),
+            run.err.constData());
+        QVERIFY(clock.elapsed() < 100000);
+        QVERIFY(!QFile::exists(path("unreached.bundle")));
+    }
+
     void impossibleJobsAreUsageErrors_data()
     {
         QTest::addColumn<QStringList>("extra");
