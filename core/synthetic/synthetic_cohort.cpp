@@ -378,8 +378,8 @@ Result<SyntheticCohortSummary> writeSyntheticCohort(const std::filesystem::path 
         }
         manifest += patient.id + "," + patient.id + "," + std::to_string(patient.outcome) + "," + image + ","
             + mask + "," + roi + "," + genotypes + "," + sample + "," + records + ","
-            + patient.indexDate.iso() + "," + (patient.female ? "female" : "male") + "," + patient.ageBand()
-            + "\n";
+            + (records.empty() ? std::string() : patient.indexDate.iso()) + ","
+            + (patient.female ? "female" : "male") + "," + patient.ageBand() + "\n";
         truthPatients.push_back(patientTruth(patient));
         summary.positives += static_cast<std::size_t>(patient.outcome);
         probabilitySum += patient.probability;
