@@ -85,8 +85,10 @@ std::array<std::array<double, 2>, kContourVertices> unitCircle()
 class DatasetWriter
 {
 public:
-    explicit DatasetWriter(DcmItem &item)
+    // A writer for an item inside a sequence passes its failures to the dataset's writer (`parent`).
+    explicit DatasetWriter(DcmItem &item, DatasetWriter *parent = nullptr)
         : m_item(item)
+        , m_parent(parent)
     { }
     DatasetWriter &text(const DcmTagKey &tag, const std::string &value)
     {
@@ -98,6 +100,10 @@ public:
     [[nodiscard]] const std::string &problem() const { return m_problem; }
     void record(const OFCondition &status)
     {
+        if (m_parent) {
+            m_parent->record(status);
+            return;
+        }
         if (status.bad() && m_ok) {
             m_ok = false;
             m_problem = status.text();
@@ -106,6 +112,7 @@ public:
 
 private:
     DcmItem &m_item;
+    DatasetWriter *m_parent = nullptr;
     bool m_ok = true;
     std::string m_problem;
 };
@@ -276,22 +283,22 @@ Result<void> writeSyntheticRtStruct(
     DcmItem *frame = nullptr;
     out.record(data.findOrCreateSequenceItem(DCM_ReferencedFrameOfReferenceSequence, frame, -2));
     if (frame) {
-        DatasetWriter(*frame).text(DCM_FrameOfReferenceUID, uids.frameOfReference);
+        DatasetWriter(*frame, &out).text(DCM_FrameOfReferenceUID, uids.frameOfReference);
         DcmItem *study = nullptr;
         out.record(frame->findOrCreateSequenceItem(DCM_RTReferencedStudySequence, study, -2));
         if (study) {
-            DatasetWriter(*study)
+            DatasetWriter(*study, &out)
                 .text(DCM_ReferencedSOPClassUID, kDetachedStudyManagement)
                 .text(DCM_ReferencedSOPInstanceUID, uids.study);
             DcmItem *series = nullptr;
             out.record(study->findOrCreateSequenceItem(DCM_RTReferencedSeriesSequence, series, -2));
             if (series) {
-                DatasetWriter(*series).text(DCM_SeriesInstanceUID, uids.series);
+                DatasetWriter(*series, &out).text(DCM_SeriesInstanceUID, uids.series);
                 for (const std::string &slice : uids.slices) {
                     DcmItem *image = nullptr;
                     out.record(series->findOrCreateSequenceItem(DCM_ContourImageSequence, image, -2));
                     if (image)
-                        DatasetWriter(*image)
+                        DatasetWriter(*image, &out)
                             .text(DCM_ReferencedSOPClassUID, kCtImageStorage)
                             .text(DCM_ReferencedSOPInstanceUID, slice);
                 }
@@ -302,7 +309,7 @@ Result<void> writeSyntheticRtStruct(
     DcmItem *roi = nullptr;
     out.record(data.findOrCreateSequenceItem(DCM_StructureSetROISequence, roi, -2));
     if (roi)
-        DatasetWriter(*roi)
+        DatasetWriter(*roi, &out)
             .number(DCM_ROINumber, 1)
             .text(DCM_ReferencedFrameOfReferenceUID, uids.frameOfReference)
             .text(DCM_ROIName, "GTV")
@@ -311,7 +318,9 @@ Result<void> writeSyntheticRtStruct(
     DcmItem *roiContour = nullptr;
     out.record(data.findOrCreateSequenceItem(DCM_ROIContourSequence, roiContour, -2));
     if (roiContour) {
-        DatasetWriter(*roiContour).text(DCM_ROIDisplayColor, "255\\0\\0").number(DCM_ReferencedROINumber, 1);
+        DatasetWriter(*roiContour, &out)
+            .text(DCM_ROIDisplayColor, "255\\0\\0")
+            .number(DCM_ReferencedROINumber, 1);
         for (std::size_t slice = 0; slice < kSlices; ++slice) {
             const std::vector<double> points = lesionContour(patient, slice);
             if (points.empty())
@@ -330,10 +339,10 @@ Result<void> writeSyntheticRtStruct(
             DcmItem *image = nullptr;
             out.record(contour->findOrCreateSequenceItem(DCM_ContourImageSequence, image, -2));
             if (image)
-                DatasetWriter(*image)
+                DatasetWriter(*image, &out)
                     .text(DCM_ReferencedSOPClassUID, kCtImageStorage)
                     .text(DCM_ReferencedSOPInstanceUID, uids.slices[slice]);
-            DatasetWriter(*contour)
+            DatasetWriter(*contour, &out)
                 .text(DCM_ContourGeometricType, "CLOSED_PLANAR")
                 .number(DCM_NumberOfContourPoints, static_cast<long>(points.size() / 3))
                 .number(DCM_ContourNumber, static_cast<long>(slice + 1))
@@ -344,7 +353,7 @@ Result<void> writeSyntheticRtStruct(
     DcmItem *observation = nullptr;
     out.record(data.findOrCreateSequenceItem(DCM_RTROIObservationsSequence, observation, -2));
     if (observation)
-        DatasetWriter(*observation)
+        DatasetWriter(*observation, &out)
             .number(DCM_ObservationNumber, 1)
             .number(DCM_ReferencedROINumber, 1)
             .text(DCM_RTROIInterpretedType, "GTV")
