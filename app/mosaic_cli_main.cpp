@@ -2,6 +2,7 @@
 // mosaic-cli: Mosaic's engine from the command line. The contract (DESIGN.md): machine-readable
 // output on stdout, messages on stderr, exit 0 on success, 1 on invalid input, 2 on a usage error.
 #include "app/cli_support.h"
+#include "app/cohort_training.h"
 #include "app/distributed_training.h"
 #include "app/genomics_commands.h"
 #include "app/key_commands.h"
@@ -47,10 +48,10 @@ struct TableArguments
     std::vector<std::string> ignoredColumns;
 };
 
-void addTableOptions(CLI::App &command, TableArguments &arguments)
+void addTableOptions(CLI::App &command, TableArguments &arguments, bool required = true)
 {
     command.add_option("--table", arguments.table, "cohort table (CSV, one row per patient)")
-        ->required()
+        ->required(required)
         ->check(CLI::ExistingFile);
     command.add_option("--id", arguments.idColumn, "identifier column (default: the row's line number)");
     command.add_option("--ignore", arguments.ignoredColumns, "columns to read past");
@@ -99,6 +100,9 @@ struct TrainArguments
     SigningOptions signing;
     std::string intendedUse;
     std::string limitations;
+    std::string cohort; // a folder with cohort.csv, with a model specification
+    std::string coverage;
+    int threads = 0;
 };
 
 // Without a schema, every feature column of the table is a feature of the given modality, named
@@ -116,6 +120,30 @@ Result<FeatureSchema> schemaFromColumns(const CohortTable &table, const std::str
 
 int runTrain(const TrainArguments &arguments)
 {
+    // A model specification: the one pipeline from a cohort of any modalities (app/cohort_training.h).
+    if (!arguments.spec.empty() && isModelSpecification(arguments.spec)) {
+        if (arguments.distributed.requested())
+            return reportError(fail(ErrorCode::Unsupported,
+                "distributed training takes a cohort table and a feature schema, not a model specification")
+                                   .error());
+        CohortTrainingArguments cohort;
+        cohort.spec = arguments.spec;
+        cohort.manifest = arguments.cohort.empty()
+            ? arguments.table.table
+            : (std::filesystem::path(arguments.cohort) / "cohort.csv").string();
+        cohort.out = arguments.out;
+        cohort.coverage = arguments.coverage;
+        cohort.threads = arguments.threads;
+        cohort.name = arguments.name;
+        cohort.intendedUse = arguments.intendedUse;
+        cohort.limitations = arguments.limitations;
+        cohort.signing = arguments.signing;
+        return runCohortTraining(cohort);
+    }
+    if (arguments.table.table.empty() || arguments.label.empty()) {
+        std::cerr << "mosaic-cli: train needs --table and --label, or --spec with a model specification\n";
+        return kExitUsage;
+    }
     auto table = readTable(arguments.table, arguments.label, true);
     if (!table)
         return reportError(table.error());
@@ -146,7 +174,8 @@ int runTrain(const TrainArguments &arguments)
         return reportError(key.error());
     // One worker of a distributed job: only rank 0 has a bundle to write.
     if (arguments.distributed.requested()) {
-        auto result = trainDistributed(*table, arguments.table.table, *schema, request, arguments.distributed);
+        auto result
+            = trainDistributed(*table, arguments.table.table, *schema, request, arguments.distributed);
         if (!result)
             return reportError(result.error());
         if (result->bundle) {
@@ -433,11 +462,22 @@ int main(int argc, char **argv)
     TrainArguments train;
     CLI::App *trainCommand
         = app.add_subcommand("train", "cross-validate and train a model; write its bundle");
-    addTableOptions(*trainCommand, train.table);
-    trainCommand->add_option("--label", train.label, "outcome column (0/1)")->required();
+    addTableOptions(*trainCommand, train.table, false);
     trainCommand
-        ->add_option("--spec", train.spec, "feature schema (JSON); default: every column but id and label")
+        ->add_option("--cohort", train.cohort, "cohort folder with cohort.csv (with a model specification)")
+        ->check(CLI::ExistingDirectory)
+        ->excludes("--table");
+    trainCommand->add_option(
+        "--label", train.label, "outcome column (0/1); a model specification names its own");
+    trainCommand
+        ->add_option("--spec", train.spec,
+            "model specification (JSON, any modalities) or feature schema; default: every column but id and "
+            "label")
         ->check(CLI::ExistingFile);
+    trainCommand->add_option(
+        "--coverage", train.coverage, "with a model specification: per-case modality coverage CSV to write");
+    trainCommand->add_option("--threads", train.threads, "feature extraction workers (0: cores - 1)")
+        ->check(CLI::Range(0, 256));
     trainCommand->add_option("--modality", train.modality, "modality of the columns when there is no --spec")
         ->check(CLI::IsMember({ "imaging", "genomics", "records" }));
     trainCommand->add_option("--out", train.out, "model bundle to write")->required();
@@ -466,7 +506,8 @@ int main(int argc, char **argv)
     trainCommand->add_option("--subsample", train.training.subsample, "share of rows sampled for each tree")
         ->check(CLI::Range(0.01, 1.0));
     trainCommand
-        ->add_option("--column-sample", train.training.columnSample, "share of features sampled for each tree")
+        ->add_option(
+            "--column-sample", train.training.columnSample, "share of features sampled for each tree")
         ->check(CLI::Range(0.01, 1.0));
     addDistributedOptions(*trainCommand, train.distributed);
     addSigningOptions(*trainCommand, train.signing);

@@ -323,4 +323,52 @@ Result<CalibrationSummary> summarizeCalibration(
     return summary;
 }
 
+double ProbabilityCalibration::apply(double probability) const
+{
+    switch (method) {
+    case Method::Platt: return platt.apply(probability);
+    case Method::Isotonic: return isotonic.apply(probability);
+    case Method::None: break;
+    }
+    return probability;
+}
+
+std::string_view calibrationMethodName(ProbabilityCalibration::Method method)
+{
+    switch (method) {
+    case ProbabilityCalibration::Method::Platt: return "platt";
+    case ProbabilityCalibration::Method::Isotonic: return "isotonic";
+    case ProbabilityCalibration::Method::None: break;
+    }
+    return "none";
+}
+
+std::optional<ProbabilityCalibration::Method> calibrationMethodFromName(std::string_view name)
+{
+    for (auto method : { ProbabilityCalibration::Method::None, ProbabilityCalibration::Method::Platt,
+             ProbabilityCalibration::Method::Isotonic })
+        if (calibrationMethodName(method) == name)
+            return method;
+    return std::nullopt;
+}
+
+Result<ProbabilityCalibration> fitCalibration(
+    ProbabilityCalibration::Method method, std::span<const double> probabilities, std::span<const int> labels)
+{
+    ProbabilityCalibration fitted;
+    fitted.method = method;
+    if (method == ProbabilityCalibration::Method::Platt) {
+        auto platt = fitPlatt(probabilities, labels);
+        if (!platt)
+            return std::unexpected(platt.error());
+        fitted.platt = *platt;
+    } else if (method == ProbabilityCalibration::Method::Isotonic) {
+        auto isotonic = fitIsotonic(probabilities, labels);
+        if (!isotonic)
+            return std::unexpected(isotonic.error());
+        fitted.isotonic = std::move(*isotonic);
+    }
+    return fitted;
+}
+
 } // namespace mosaic

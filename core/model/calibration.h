@@ -11,7 +11,9 @@
 #include "core/model/metrics.h"
 
 #include <cstddef>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace mosaic {
@@ -55,6 +57,32 @@ struct IsotonicCalibration
 };
 
 Result<IsotonicCalibration> fitIsotonic(std::span<const double> probabilities, std::span<const int> labels);
+
+// The map from a model's probability to the risk shown to the clinician, fitted on out-of-fold
+// predictions (never on the predictions of the data the model was fitted on, which are too sure).
+struct ProbabilityCalibration
+{
+    enum class Method {
+        None, // the model's probability as it is
+        Platt, // logistic on the log-odds: keeps the ranking, corrects over- or under-confidence
+        Isotonic // monotone step function: more flexible, needs more cases, may tie distinct scores
+    };
+
+    Method method = Method::None;
+    PlattScaling platt; // when Platt
+    IsotonicCalibration isotonic; // when Isotonic
+
+    // NaN stays NaN.
+    [[nodiscard]] double apply(double probability) const;
+};
+
+// "none", "platt", "isotonic".
+[[nodiscard]] std::string_view calibrationMethodName(ProbabilityCalibration::Method method);
+[[nodiscard]] std::optional<ProbabilityCalibration::Method> calibrationMethodFromName(std::string_view name);
+
+// Fails as fitPlatt or fitIsotonic does; never for Method::None.
+Result<ProbabilityCalibration> fitCalibration(ProbabilityCalibration::Method method,
+    std::span<const double> probabilities, std::span<const int> labels);
 
 enum class BinStrategy {
     Uniform, // equal-width bins over [0, 1]

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <utility>
 
@@ -80,9 +81,77 @@ BinaryMetrics metricsFromJson(const Json &json)
     metrics.auroc.ci95.upper = json.at("auroc_ci95").at(1).get<double>();
     metrics.auprc = json.at("auprc").get<double>();
     metrics.brier = json.at("brier").get<double>();
-    metrics.calibration.slope = json.at("calibration_slope").get<double>();
-    metrics.calibration.intercept = json.at("calibration_intercept").get<double>();
+    // null: undefined on these predictions (they separate the classes), written from a NaN.
+    auto numberOrNaN = [&](const char *key) {
+        const Json &value = json.at(key);
+        return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+    };
+    metrics.calibration.slope = numberOrNaN("calibration_slope");
+    metrics.calibration.intercept = numberOrNaN("calibration_intercept");
     return metrics;
+}
+
+Json intervalToJson(const ConfidenceInterval &interval)
+{
+    return Json::array({ interval.lower, interval.upper });
+}
+
+ConfidenceInterval intervalFromJson(const Json &json)
+{
+    if (!json.is_array() || json.size() != 2)
+        throw Json::other_error::create(501, "an interval is not a pair of numbers", &json);
+    return { json.at(0).get<double>(), json.at(1).get<double>() };
+}
+
+Json calibrationToJson(const ProbabilityCalibration &calibration)
+{
+    Json json = { { "method", calibrationMethodName(calibration.method) } };
+    if (calibration.method == ProbabilityCalibration::Method::Platt) {
+        json["a"] = calibration.platt.a;
+        json["b"] = calibration.platt.b;
+    } else if (calibration.method == ProbabilityCalibration::Method::Isotonic) {
+        json["thresholds"] = calibration.isotonic.thresholds;
+        json["values"] = calibration.isotonic.values;
+    }
+    return json;
+}
+
+// A calibration map changes every risk the clinician sees: refused unless it is well formed.
+Result<ProbabilityCalibration> calibrationFromJson(const Json &json, const std::string &location)
+{
+    auto bad = [&](const std::string &problem) {
+        return fail(ErrorCode::Malformed, "the bundle's calibration " + problem, location);
+    };
+    const auto method = calibrationMethodFromName(json.at("method").get<std::string>());
+    if (!method)
+        return bad("names an unknown method");
+    ProbabilityCalibration calibration;
+    calibration.method = *method;
+    if (*method == ProbabilityCalibration::Method::Platt) {
+        calibration.platt.a = json.at("a").get<double>();
+        calibration.platt.b = json.at("b").get<double>();
+        if (!std::isfinite(calibration.platt.a) || !std::isfinite(calibration.platt.b))
+            return bad("has a coefficient that is not finite");
+    } else if (*method == ProbabilityCalibration::Method::Isotonic) {
+        const Json &thresholds = json.at("thresholds");
+        const Json &values = json.at("values");
+        if (!thresholds.is_array() || !values.is_array() || thresholds.size() != values.size()
+            || thresholds.empty())
+            return bad("needs as many thresholds as values, at least one");
+        for (std::size_t i = 0; i < thresholds.size(); ++i) {
+            const double threshold = thresholds[i].get<double>();
+            const double value = values[i].get<double>();
+            if (!(threshold >= 0.0 && threshold <= 1.0) || !(value >= 0.0 && value <= 1.0))
+                return bad("has a threshold or value outside [0, 1]");
+            if (i > 0
+                && (threshold <= calibration.isotonic.thresholds.back()
+                    || value < calibration.isotonic.values.back()))
+                return bad("is not increasing");
+            calibration.isotonic.thresholds.push_back(threshold);
+            calibration.isotonic.values.push_back(value);
+        }
+    }
+    return calibration;
 }
 
 Result<Json> contentToJson(const ModelBundle &bundle)
@@ -129,7 +198,28 @@ Result<Json> contentToJson(const ModelBundle &bundle)
                 counts.push_back({ { "feature_count", count }, { "outer_fits", fits } });
             content["validation"]["chosen_feature_counts"] = counts;
         }
+        Json &written = content["validation"];
+        if (!v.calibrationMethod.empty())
+            written["calibration_method"] = v.calibrationMethod;
+        if (v.aurocBootstrap95)
+            written["auroc_bootstrap_ci95"] = intervalToJson(*v.aurocBootstrap95);
+        if (v.brierBootstrap95)
+            written["brier_bootstrap_ci95"] = intervalToJson(*v.brierBootstrap95);
+        if (v.expectedCalibrationError)
+            written["expected_calibration_error"] = *v.expectedCalibrationError;
+        if (v.abstentionRate)
+            written["abstention_rate"] = *v.abstentionRate;
+        if (!v.details.empty()) {
+            Json details = Json::parse(v.details, nullptr, false);
+            if (details.is_discarded() || !details.is_object())
+                return fail(ErrorCode::InvalidArgument, "the validation details are not a JSON object");
+            written["details"] = std::move(details);
+        }
     }
+    if (bundle.calibration)
+        content["calibration"] = calibrationToJson(*bundle.calibration);
+    if (bundle.abstention)
+        content["abstention"] = Json::parse(bundle.abstention->toJson());
     return content;
 }
 
@@ -306,7 +396,39 @@ Result<ModelBundle> contentFromJson(
                 for (const Json &entry : v.at("chosen_feature_counts"))
                     report.chosenFeatureCounts.emplace_back(
                         wholeNumberAt<int>(entry, "feature_count"), wholeNumberAt<int>(entry, "outer_fits"));
+            if (v.contains("calibration_method"))
+                report.calibrationMethod = v["calibration_method"].get<std::string>();
+            if (v.contains("auroc_bootstrap_ci95"))
+                report.aurocBootstrap95 = intervalFromJson(v["auroc_bootstrap_ci95"]);
+            if (v.contains("brier_bootstrap_ci95"))
+                report.brierBootstrap95 = intervalFromJson(v["brier_bootstrap_ci95"]);
+            if (v.contains("expected_calibration_error"))
+                report.expectedCalibrationError = v["expected_calibration_error"].get<double>();
+            if (v.contains("abstention_rate"))
+                report.abstentionRate = v["abstention_rate"].get<double>();
+            if (v.contains("details")) {
+                if (!v["details"].is_object())
+                    return fail(ErrorCode::Malformed, "the bundle's validation details are not an object",
+                        location);
+                report.details = v["details"].dump();
+            }
             bundle.validation = report;
+        }
+        if (content.contains("calibration")) {
+            auto calibration = calibrationFromJson(content["calibration"], location);
+            if (!calibration)
+                return std::unexpected(calibration.error());
+            bundle.calibration = std::move(*calibration);
+        }
+        if (content.contains("abstention")) {
+            auto policy = AbstentionPolicy::fromJson(content["abstention"].dump(), sourceName);
+            if (!policy)
+                return std::unexpected(policy.error());
+            if (auto applies = policy->checkApplies(
+                    bundle.schema, bundle.parameters.objective == Objective::MulticlassSoftprob);
+                !applies)
+                return std::unexpected(applies.error());
+            bundle.abstention = std::move(*policy);
         }
         if (auto structure = checkModelStructure(bundle, location); !structure)
             return std::unexpected(structure.error());

@@ -17,8 +17,10 @@
 
 #include "core/error.h"
 #include "core/features/feature_schema.h"
+#include "core/model/abstention.h"
 #include "core/model/booster.h"
 #include "core/model/bundle_signature.h"
+#include "core/model/calibration.h"
 #include "core/model/cross_validation.h"
 
 #include <cstddef>
@@ -46,6 +48,17 @@ struct ValidationReport
     // With nested feature selection: each candidate number of features and in how many outer fits
     // the inner loop chose it, in the order the candidates were given.
     std::vector<std::pair<int, int>> chosenFeatureCounts;
+
+    // From the training pipeline (core/model/model_training.h); empty in reports of plain repeated
+    // cross-validation. Figures of the probabilities the clinician is shown (calibrated).
+    std::string calibrationMethod; // "platt", "isotonic" or "none"
+    std::optional<ConfidenceInterval> aurocBootstrap95; // stratified bootstrap percentile interval
+    std::optional<ConfidenceInterval> brierBootstrap95;
+    std::optional<double> expectedCalibrationError; // 10 equal-width bins
+    std::optional<double> abstentionRate; // share of out-of-fold cases the policy would not call
+    // The whole report as a JSON object (text): every interval, subgroups, decision curve,
+    // reliability curves, the hyperparameters chosen per outer fold, global importance by modality.
+    std::string details;
 };
 
 struct LibraryVersions
@@ -90,6 +103,10 @@ struct ModelBundle
     // as a JSON object, so it comes back as the compact dump of that object.
     std::optional<std::string> specification;
     std::optional<ValidationReport> validation;
+    // The map from the model's probability to the risk shown, fitted on out-of-fold predictions.
+    std::optional<ProbabilityCalibration> calibration;
+    // When the model declines to call a case (core/model/abstention.h).
+    std::optional<AbstentionPolicy> abstention;
     std::string xgboostModel; // the model as XGBoost's JSON text
 
     // Set when the bundle was read: the trusted key that signed it.
