@@ -218,10 +218,12 @@ void TestModelTraining::signedBundleKeepsCalibrationAndAbstention()
 
     // A calibration map changed after signing is refused: the content hash no longer matches.
     std::string tampered = *json;
-    const std::string map = "\"calibration\":{\"method\":\"isotonic\"";
-    const auto at = tampered.find(map);
+    // The bundle is written with sorted keys, so the content's "calibration" map comes first.
+    const std::string method = "\"method\": \"isotonic\"";
+    const auto at = tampered.find(method);
     QVERIFY(at != std::string::npos);
-    tampered.replace(at, map.size(), "\"calibration\":{\"method\":\"none\"    ");
+    QVERIFY(at < tampered.find("\"validation\""));
+    tampered.replace(at, method.size(), "\"method\": \"none\"    ");
     auto refused = ModelBundle::fromJson(tampered, "test.bundle", trusted);
     QVERIFY(!refused.has_value());
     QCOMPARE(refused.error().code, ErrorCode::IntegrityFailed);
