@@ -27,6 +27,8 @@ packages=(
     clang-16 libclang-rt-16-dev
     # peer tools the tests compare against
     bcftools plink2 python3 python3-xgboost python3-pydicom
+    # the Ed25519 peer of tst_bundle_signature (OpenSSL through Python)
+    python3-cryptography
     # peers for the phenogroup analysis (Gaussian mixtures, Cox model)
     python3-sklearn python3-statsmodels
 )
