@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <span>
 
 namespace mosaic {
 
@@ -205,11 +207,39 @@ Result<std::vector<RiskPrediction>> RiskModel::predictMatrix(
     if (!shap)
         return std::unexpected(shap.error());
 
+    // The absence effect: the same rows again with every feature of one modality missing, one
+    // batch per modality the model uses (explainPatients() measures it the same way).
+    constexpr Modality kModalities[] = { Modality::Imaging, Modality::Genomics, Modality::Records };
+    std::vector<std::vector<float>> probabilitiesWithout(std::size(kModalities));
+    for (std::size_t m = 0; m < std::size(kModalities); ++m) {
+        RowMatrixXf without = features;
+        bool used = false;
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            if (schema.at(i).modality != kModalities[m])
+                continue;
+            used = true;
+            without.col(static_cast<Eigen::Index>(i)).setConstant(std::numeric_limits<float>::quiet_NaN());
+        }
+        if (!used)
+            continue;
+        auto withoutData = DMatrix::fromDense(without, {}, names);
+        if (!withoutData)
+            return std::unexpected(withoutData.error());
+        auto withoutProbabilities = m_booster.predictProbabilities(*withoutData);
+        if (!withoutProbabilities)
+            return std::unexpected(withoutProbabilities.error());
+        probabilitiesWithout[m].assign(
+            withoutProbabilities->col(0).begin(), withoutProbabilities->col(0).end());
+    }
+
+    const ProbabilityCalibration calibration = m_bundle.calibration.value_or(ProbabilityCalibration {});
     std::vector<RiskPrediction> predictions(static_cast<std::size_t>(features.rows()));
     for (std::size_t row = 0; row < predictions.size(); ++row) {
         RiskPrediction &prediction = predictions[row];
         const auto r = static_cast<Eigen::Index>(row);
         prediction.probability = (*probabilities)(r, 0);
+        prediction.risk = calibration.apply(prediction.probability);
+        prediction.calibration = calibration.method;
         prediction.margin = (*margins)(r, 0);
         prediction.baseMargin = shap->bias(row);
         for (std::size_t i = 0; i < schema.size(); ++i) {
@@ -220,17 +250,31 @@ Result<std::vector<RiskPrediction>> RiskModel::predictMatrix(
             contribution.provenance = provenance[row][i];
             prediction.features.push_back(std::move(contribution));
         }
-        for (Modality modality : { Modality::Imaging, Modality::Genomics, Modality::Records }) {
-            ModalityContribution total { modality, 0.0, 0, 0 };
+        for (std::size_t m = 0; m < std::size(kModalities); ++m) {
+            ModalityContribution total;
+            total.modality = kModalities[m];
             for (const auto &contribution : prediction.features) {
-                if (schema.at(contribution.featureIndex).modality != modality)
+                if (schema.at(contribution.featureIndex).modality != total.modality)
                     continue;
                 ++total.featuresInModel;
                 total.featuresPresent += std::isnan(contribution.value) ? 0 : 1;
                 total.contribution += contribution.contribution;
             }
-            if (total.featuresInModel > 0)
-                prediction.modalities.push_back(total);
+            if (total.featuresInModel == 0)
+                continue;
+            total.probabilityWithout = probabilitiesWithout[m][row];
+            total.riskWithout = calibration.apply(total.probabilityWithout);
+            total.absenceEffect = total.riskWithout - prediction.risk;
+            prediction.modalities.push_back(total);
+        }
+        if (m_bundle.abstention) {
+            const float risk = static_cast<float>(prediction.risk);
+            const auto rowValues = features.row(r);
+            const std::vector<float> values(rowValues.begin(), rowValues.end());
+            auto decision = decideAbstention(*m_bundle.abstention, schema, std::span(&risk, 1), values);
+            if (!decision)
+                return std::unexpected(decision.error());
+            prediction.abstention = std::move(*decision);
         }
     }
     return predictions;
@@ -248,7 +292,9 @@ std::string predictionToJson(const RiskPrediction &prediction, const FeatureSche
     for (const auto &modality : prediction.modalities)
         modalities.push_back({ { "modality", modalityName(modality.modality) },
             { "contribution", modality.contribution }, { "features_present", modality.featuresPresent },
-            { "features_in_model", modality.featuresInModel } });
+            { "features_in_model", modality.featuresInModel }, { "coverage", modality.coverage() },
+            { "probability_without", modality.probabilityWithout }, { "risk_without", modality.riskWithout },
+            { "absence_effect", modality.absenceEffect } });
     nlohmann::json contributions = nlohmann::json::array();
     for (const auto &feature : prediction.topContributions(top == 0 ? prediction.features.size() : top)) {
         const auto &definition = schema.at(feature.featureIndex);
@@ -258,9 +304,13 @@ std::string predictionToJson(const RiskPrediction &prediction, const FeatureSche
             { "location", feature.provenance.location } });
     }
     return nlohmann::json {
-        { "probability", prediction.probability }, { "margin", prediction.margin },
-        { "base_margin", prediction.baseMargin }, { "modalities", modalities },
-        { "contributions", contributions }
+        { "probability", prediction.probability }, { "risk", prediction.risk },
+        { "calibration", calibrationMethodName(prediction.calibration) },
+        { "call",
+            prediction.abstention ? nlohmann::json::parse(decisionToJson(*prediction.abstention))
+                                  : nlohmann::json() },
+        { "margin", prediction.margin }, { "base_margin", prediction.baseMargin },
+        { "modalities", modalities }, { "contributions", contributions }
     }.dump();
 }
 

@@ -956,8 +956,14 @@ void TestModelBundle::predictionJsonCarriesTheExplanation()
     for (const auto &[key, value] : all.items())
         keys.insert(key);
     QCOMPARE(keys,
-        (std::set<std::string> { "probability", "margin", "base_margin", "modalities", "contributions" }));
+        (std::set<std::string> { "probability", "risk", "calibration", "call", "margin", "base_margin",
+            "modalities", "contributions" }));
     QCOMPARE(all["probability"].get<double>(), prediction->probability);
+    // trainRiskModel's bundle has no calibration and no abstention policy: the risk is the
+    // probability, and there is no call to make (tst_risk_model covers bundles that have both).
+    QCOMPARE(all["risk"].get<double>(), prediction->probability);
+    QCOMPARE(all["calibration"].get<std::string>(), std::string("none"));
+    QVERIFY(all["call"].is_null());
     QCOMPARE(all["margin"].get<double>(), prediction->margin);
     QCOMPARE(all["base_margin"].get<double>(), prediction->baseMargin);
     QCOMPARE(all["modalities"].size(), std::size_t { 1 });
