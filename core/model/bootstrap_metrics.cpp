@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/model/bootstrap_metrics.h"
 
+#include "core/model/stratified_folds.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -187,17 +189,6 @@ void finishInterval(MetricInterval &metric)
     std::ranges::sort(defined);
     metric.ci95.lower = percentileOfSorted(defined, 0.025);
     metric.ci95.upper = percentileOfSorted(defined, 0.975);
-}
-
-std::uint64_t uniformIndexBelow(std::mt19937_64 &engine, std::uint64_t bound)
-{
-    // As stratified_folds.cpp: reject the 2^64 mod bound lowest outputs so that r % bound is uniform.
-    // Unsigned wrap-around: (2^64 - bound) % bound == 2^64 % bound.
-    const std::uint64_t rejectBelow = (0 - bound) % bound;
-    std::uint64_t draw = engine();
-    while (draw < rejectBelow)
-        draw = engine();
-    return draw % bound;
 }
 
 StratifiedResampler::StratifiedResampler(

@@ -200,9 +200,6 @@ Result<std::vector<std::string>> ageBands(std::span<const double> ages, std::spa
 
 namespace detail {
 
-// Uniform integer in [0, bound) by rejection from the raw 64-bit output, the same on every platform.
-std::uint64_t uniformIndexBelow(std::mt19937_64 &engine, std::uint64_t bound);
-
 // Draws the resamples documented above one at a time.
 class StratifiedResampler
 {

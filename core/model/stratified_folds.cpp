@@ -17,27 +17,13 @@ namespace {
 
 static_assert(
     std::mt19937_64::min() == 0 && std::mt19937_64::max() == std::numeric_limits<std::uint64_t>::max(),
-    "uniformBelow assumes the engine yields every 64-bit value");
-
-// Uniform integer in [0, bound) from the raw engine output. r % bound alone would favour small
-// values whenever bound does not divide 2^64; rejecting the 2^64 mod bound lowest outputs
-// leaves a range whose size is a multiple of bound. Same result on every standard library,
-// unlike std::uniform_int_distribution.
-std::uint64_t uniformBelow(std::mt19937_64 &engine, std::uint64_t bound)
-{
-    // Unsigned wrap-around: (2^64 - bound) % bound == 2^64 % bound.
-    const std::uint64_t rejectBelow = (0 - bound) % bound;
-    std::uint64_t draw = engine();
-    while (draw < rejectBelow)
-        draw = engine();
-    return draw % bound;
-}
+    "uniformIndexBelow assumes the engine yields every 64-bit value");
 
 // Fisher-Yates (Durstenfeld): position i takes a uniformly chosen element of [0, i].
 void shuffle(std::vector<std::size_t> &rows, std::mt19937_64 &engine)
 {
     for (std::size_t i = rows.size(); i > 1; --i) {
-        const auto j = static_cast<std::size_t>(uniformBelow(engine, i));
+        const auto j = static_cast<std::size_t>(uniformIndexBelow(engine, i));
         std::swap(rows[i - 1], rows[j]);
     }
 }
@@ -76,6 +62,18 @@ bool close(double a, double b)
 constexpr std::size_t kMaxGroupClassCells = 50'000'000;
 
 } // namespace
+
+// Rejecting the 2^64 mod bound lowest outputs leaves a range whose size is a multiple of bound, so
+// r % bound favours no value (r % bound alone would favour small ones).
+std::uint64_t uniformIndexBelow(std::mt19937_64 &engine, std::uint64_t bound)
+{
+    // Unsigned wrap-around: (2^64 - bound) % bound == 2^64 % bound.
+    const std::uint64_t rejectBelow = (0 - bound) % bound;
+    std::uint64_t draw = engine();
+    while (draw < rejectBelow)
+        draw = engine();
+    return draw % bound;
+}
 
 std::vector<std::size_t> groupCodes(std::span<const std::string> identifiers)
 {

@@ -8,11 +8,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace mosaic {
+
+// Uniform integer in [0, bound) from the raw 64-bit output of the engine, by rejection: the same
+// draw on every standard library (std::uniform_int_distribution is not). For the folds here and the
+// bootstrap resamples of bootstrap_metrics.h. `bound` must be positive.
+[[nodiscard]] std::uint64_t uniformIndexBelow(std::mt19937_64 &engine, std::uint64_t bound);
 
 struct Fold
 {
