@@ -69,6 +69,25 @@ Result<void> writeCoverage(const std::string &path, const CohortFeatures &featur
     return {};
 }
 
+// Every case's out-of-fold prediction, for the modeller to see which cases were missed.
+Result<void> writePredictions(
+    const std::string &path, const CohortFeatures &features, const TrainedModel &trained)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out)
+        return fail(ErrorCode::NotFound, "cannot write the out-of-fold predictions", path);
+    out << "patient,manifest_line,label,outer_fold,probability_out_of_fold,risk_out_of_fold\n";
+    for (std::size_t row = 0; row < features.rows(); ++row)
+        out << quoteCell(features.ids[row], ',') << ',' << features.lineNumbers[row] << ','
+            << static_cast<int>(features.labels(static_cast<Eigen::Index>(row))) << ','
+            << trained.outerFold[row] << ',' << formatNumber(trained.outOfFold[row], 9) << ','
+            << formatNumber(trained.calibratedOutOfFold[row], 9) << '\n';
+    out.flush();
+    if (!out)
+        return fail(ErrorCode::StorageFailure, "writing the out-of-fold predictions failed", path);
+    return {};
+}
+
 } // namespace
 
 bool isModelSpecification(const std::string &path)
@@ -166,9 +185,13 @@ int runCohortTraining(const CohortTrainingArguments &arguments)
             std::cerr << "\rmosaic-cli: training " << done << '/' << total << (done == total ? "\n" : "")
                       << std::flush;
         };
-    auto bundle = trainModel(data, plan, {}, progress);
-    if (!bundle)
-        return reportError(bundle.error());
+    auto trained = trainModel(data, plan, {}, progress);
+    if (!trained)
+        return reportError(trained.error());
+    if (!arguments.predictions.empty())
+        if (auto written = writePredictions(arguments.predictions, *features, *trained); !written)
+            return reportError(written.error());
+    const ModelBundle *bundle = &trained->bundle;
     if (auto written = bundle->writeFile(arguments.out, *key); !written)
         return reportError(written.error());
 

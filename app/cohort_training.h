@@ -4,7 +4,7 @@
 // read, every case's features are extracted in parallel across modalities (core/fusion), and the
 // model is trained, validated by nested cross-validation, calibrated and explained
 // (core/model/model_training.h). stdout gets the validation report as JSON; with --coverage, a CSV
-// of each case's modality coverage is written beside it.
+// of each case's modality coverage and, with --predictions, every case's out-of-fold prediction.
 #pragma once
 
 #include "app/key_commands.h"
@@ -19,6 +19,7 @@ struct CohortTrainingArguments
     std::string manifest; // cohort.csv
     std::string out;
     std::string coverage; // optional CSV of per-case modality coverage
+    std::string predictions; // optional CSV of every case's out-of-fold prediction
     int threads = 0; // extraction workers; 0: cores - 1
     std::string name; // overrides the specification's name when set
     std::string intendedUse; // override the specification's when set

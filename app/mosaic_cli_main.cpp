@@ -102,6 +102,7 @@ struct TrainArguments
     std::string limitations;
     std::string cohort; // a folder with cohort.csv, with a model specification
     std::string coverage;
+    std::string predictions;
     int threads = 0;
 };
 
@@ -133,6 +134,7 @@ int runTrain(const TrainArguments &arguments)
             : (std::filesystem::path(arguments.cohort) / "cohort.csv").string();
         cohort.out = arguments.out;
         cohort.coverage = arguments.coverage;
+        cohort.predictions = arguments.predictions;
         cohort.threads = arguments.threads;
         cohort.name = arguments.name;
         cohort.intendedUse = arguments.intendedUse;
@@ -268,15 +270,33 @@ int runPredict(const PredictArguments &arguments)
         return 0;
     }
 
-    // csv or tsv: one row per patient; each top contribution as "feature=value unit:+0.123".
+    // csv or tsv: one row per patient: the model's raw probability, the calibrated risk (equal to
+    // it when the bundle has no calibration), the call ("yes", "no" for no confident call, empty
+    // when the bundle has no abstention policy) and its reasons ("; "-joined, quoted), then each
+    // top contribution as "feature=value unit:+0.123".
     const char separator = arguments.format == "tsv" ? '\t' : ',';
-    std::cout << "id" << separator << "probability";
+    std::cout << "id" << separator << "probability" << separator << "risk" << separator << "call" << separator
+              << "reasons";
     for (std::size_t rank = 1; rank <= arguments.top; ++rank)
         std::cout << separator << "contribution_" << rank;
     std::cout << '\n';
     for (std::size_t row = 0; row < predictions->size(); ++row) {
         const RiskPrediction &prediction = (*predictions)[row];
-        std::cout << table->ids[row] << separator << formatNumber(prediction.probability, 6);
+        std::string reasons;
+        if (prediction.abstention)
+            for (const auto &reason : prediction.abstention->reasons)
+                reasons += (reasons.empty() ? "" : "; ") + reason.text;
+        if (!reasons.empty()) {
+            // RFC 4180 quoting; a tab cannot appear inside a TSV cell.
+            std::string quoted = "\"";
+            for (char c : reasons)
+                quoted += c == '"' ? std::string("\"\"") : c == '\t' ? std::string(" ") : std::string(1, c);
+            reasons = quoted + "\"";
+        }
+        std::cout << table->ids[row] << separator << formatNumber(prediction.probability, 6) << separator
+                  << formatNumber(prediction.risk, 6) << separator
+                  << (prediction.abstention ? (prediction.abstention->called ? "yes" : "no") : "")
+                  << separator << reasons;
         for (const auto &contribution : prediction.topContributions(arguments.top)) {
             const auto &definition = schema.at(contribution.featureIndex);
             std::string cell = definition.name + "=" + formatNumber(contribution.value, 6);
@@ -319,15 +339,26 @@ int runValidate(const ValidateArguments &arguments)
     if (!predictions)
         return reportError(predictions.error());
 
+    // The figures are those of the risk the clinician is shown: calibrated when the bundle has a
+    // calibration map (then the model's raw probability is reported beside it).
+    std::vector<double> risks;
     std::vector<double> probabilities;
     std::vector<int> labels;
+    std::vector<AbstentionDecision> decisions;
+    RowMatrixXf riskMatrix(static_cast<Eigen::Index>(predictions->size()), 1);
     for (std::size_t row = 0; row < predictions->size(); ++row) {
-        probabilities.push_back((*predictions)[row].probability);
+        const RiskPrediction &prediction = (*predictions)[row];
+        risks.push_back(prediction.risk);
+        probabilities.push_back(prediction.probability);
+        riskMatrix(static_cast<Eigen::Index>(row), 0) = static_cast<float>(prediction.risk);
         labels.push_back(static_cast<int>((*table->labels)(static_cast<Eigen::Index>(row))));
+        if (prediction.abstention)
+            decisions.push_back(*prediction.abstention);
     }
-    auto metrics = evaluateBinary(probabilities, labels);
+    auto metrics = evaluateBinary(risks, labels);
     if (!metrics)
         return reportError(Error { metrics.error().code, metrics.error().detail, table->sourceName });
+    const std::optional<ProbabilityCalibration> &calibration = model->bundle().calibration;
 
     const bool inSample = table->sourceName == model->bundle().trainingSource;
     const Json output = { { "model", model->bundle().name }, { "table", table->sourceName },
@@ -336,8 +367,26 @@ int runValidate(const ValidateArguments &arguments)
             inSample ? "in-sample: the model was trained on this table, so these figures are "
                        "optimistic; the bundle's cross-validation report is the honest estimate"
                      : "external: the model never saw this table" },
-        { "metrics", metricsJson(*metrics) } };
-    std::cout << output.dump(2) << '\n';
+        { "metrics", metricsJson(*metrics) },
+        { "calibration",
+            std::string(calibrationMethodName(
+                calibration ? calibration->method : ProbabilityCalibration::Method::None)) } };
+    Json report = output;
+    if (calibration && calibration->method != ProbabilityCalibration::Method::None) {
+        auto raw = evaluateBinary(probabilities, labels);
+        if (!raw)
+            return reportError(Error { raw.error().code, raw.error().detail, table->sourceName });
+        report["metrics_of_model_probability"] = metricsJson(*raw);
+    }
+    // With an abstention policy: how often the model declines, and its metrics on the cases it calls.
+    if (model->bundle().abstention) {
+        auto abstention = reportAbstention(decisions, riskMatrix, labels);
+        if (!abstention)
+            return reportError(
+                Error { abstention.error().code, abstention.error().detail, table->sourceName });
+        report["abstention"] = Json::parse(reportToJson(*abstention));
+    }
+    std::cout << report.dump(2) << '\n';
     return 0;
 }
 
@@ -476,6 +525,8 @@ int main(int argc, char **argv)
         ->check(CLI::ExistingFile);
     trainCommand->add_option(
         "--coverage", train.coverage, "with a model specification: per-case modality coverage CSV to write");
+    trainCommand->add_option("--predictions", train.predictions,
+        "with a model specification: every case's out-of-fold prediction (CSV) to write");
     trainCommand->add_option("--threads", train.threads, "feature extraction workers (0: cores - 1)")
         ->check(CLI::Range(0, 256));
     trainCommand->add_option("--modality", train.modality, "modality of the columns when there is no --spec")

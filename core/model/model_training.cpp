@@ -324,7 +324,7 @@ Result<void> readTrainingSection(std::string_view json, std::string_view sourceN
     return {};
 }
 
-Result<ModelBundle> trainModel(const TrainingData &data, const TrainingPlan &plan, std::stop_token stop,
+Result<TrainedModel> trainModel(const TrainingData &data, const TrainingPlan &plan, std::stop_token stop,
     const TrainingPipelineProgress &progress)
 {
     const std::size_t rows = static_cast<std::size_t>(data.features.rows());
@@ -561,7 +561,14 @@ Result<ModelBundle> trainModel(const TrainingData &data, const TrainingPlan &pla
     bundle.calibration = std::move(*shippedCalibration);
     bundle.abstention = plan.abstention;
     bundle.xgboostModel = std::move(*model);
-    return bundle;
+
+    TrainedModel trained { std::move(bundle), std::move(outOfFold), std::move(*calibrated),
+        std::vector<int>(rows, -1) };
+    for (const OuterFoldResult &fold : selected->outerFolds)
+        if (fold.repeat == 0)
+            for (const std::size_t row : fold.testRows)
+                trained.outerFold[row] = fold.fold;
+    return trained;
 }
 
 } // namespace mosaic

@@ -74,10 +74,20 @@ Result<void> readTrainingSection(std::string_view json, std::string_view sourceN
 // Called with (steps done, steps in all): each fit of the nested search, then the final fit.
 using TrainingPipelineProgress = std::function<void(int, int)>;
 
+// The bundle, and every case's out-of-fold predictions behind its report (kept for the modeller to
+// inspect, e.g. which cases were missed or withheld).
+struct TrainedModel
+{
+    ModelBundle bundle;
+    std::vector<double> outOfFold; // the model's probability, averaged over repeats
+    std::vector<double> calibratedOutOfFold; // mapped by the calibration fitted on the other folds
+    std::vector<int> outerFold; // the first repeat's outer fold that held the case out
+};
+
 // InvalidArgument when the sizes disagree, a label is not 0/1, a subgroup attribute is absent or the
 // abstention policy does not fit the schema; otherwise fails as nested model selection does
 // (too few cases of a class for the folds, Cancelled).
-Result<ModelBundle> trainModel(const TrainingData &data, const TrainingPlan &plan, std::stop_token stop = {},
+Result<TrainedModel> trainModel(const TrainingData &data, const TrainingPlan &plan, std::stop_token stop = {},
     const TrainingPipelineProgress &progress = {});
 
 } // namespace mosaic

@@ -103,8 +103,9 @@ void TestModelTraining::reportFollowsFromItsParts()
 {
     const Cohort cohort = heartFailure();
     const TrainingPlan plan = smallPlan(cohort.schema);
-    auto bundle = trainModel(cohort.data, plan);
-    QVERIFY2(bundle.has_value(), bundle ? "" : bundle.error().message().c_str());
+    auto trained = trainModel(cohort.data, plan);
+    QVERIFY2(trained.has_value(), trained ? "" : trained.error().message().c_str());
+    const ModelBundle *bundle = &trained->bundle;
 
     // The same nested selection run on its own gives the out-of-fold predictions the report was made of.
     ModelSelectionSettings selection = plan.selection;
@@ -137,6 +138,11 @@ void TestModelTraining::reportFollowsFromItsParts()
         for (const std::size_t row : fold.testRows)
             calibrated[row] = map->apply(outOfFold[row]);
     }
+    QCOMPARE(trained->outOfFold, outOfFold);
+    QCOMPARE(trained->calibratedOutOfFold, calibrated);
+    for (const OuterFoldResult &fold : selected->outerFolds)
+        for (const std::size_t row : fold.testRows)
+            QCOMPARE(trained->outerFold[row], fold.fold);
     auto brier = brierScore(calibrated, cohort.data.labels);
     auto auroc = aurocDeLong(calibrated, cohort.data.labels);
     auto rawAuroc = aurocDeLong(outOfFold, cohort.data.labels);
@@ -194,8 +200,9 @@ void TestModelTraining::signedBundleKeepsCalibrationAndAbstention()
     plan.abstention = *policy;
     plan.intendedUse = "adults with heart failure";
     plan.specification = "{\"format\":\"mosaic-model-spec\"}";
-    auto bundle = trainModel(cohort.data, plan);
-    QVERIFY2(bundle.has_value(), bundle ? "" : bundle.error().message().c_str());
+    auto trained = trainModel(cohort.data, plan);
+    QVERIFY2(trained.has_value(), trained ? "" : trained.error().message().c_str());
+    const ModelBundle *bundle = &trained->bundle;
 
     auto key = SigningKey::generate();
     QVERIFY(key.has_value());
@@ -237,8 +244,9 @@ void TestModelTraining::abstentionRateCountsTheBand()
         = AbstentionPolicy::fromJson("{\"uncertain_band\": {\"low\": 0.25, \"high\": 0.45}}", "spec.json");
     QVERIFY(policy.has_value());
     plan.abstention = *policy;
-    auto bundle = trainModel(cohort.data, plan);
-    QVERIFY(bundle.has_value());
+    auto trained = trainModel(cohort.data, plan);
+    QVERIFY2(trained.has_value(), trained ? "" : trained.error().message().c_str());
+    const ModelBundle *bundle = &trained->bundle;
 
     // The report's own decision counts: abstained + called = cases, the rate is their ratio, and
     // with a band as the only rule every abstention is an uncertain risk.
