@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The cohort manifest (cohort.csv; contract in build/cohort_format.md, decisions in
+// The cohort manifest (cohort.csv; contract in docs/cohort_format.md, decisions in
 // core/fusion/README.md): one row per case naming its label, group, attributes, table features and
 // the files of each modality. Read against a ModelSpec, which says which label column, subgroups,
 // table features and file columns the cohort needs.

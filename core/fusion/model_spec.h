@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A multimodal model specification (JSON, format "mosaic-model-spec" version 1; the contract is
-// build/cohort_format.md, decisions in core/fusion/README.md): the task, the features of each modality
+// docs/cohort_format.md, decisions in core/fusion/README.md): the task, the features of each modality
 // (imaging ROI and radiomics settings, a GenomicFeatureSpec, a RecordFeatureSpec, manifest columns),
 // subgroups, and the training and abstention objects other modules interpret. A model bundle carries
 // the canonical text (toJson) so prediction extracts exactly the same features.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `mosaic-cli synth`: a synthetic multimodal cohort in a new folder, everything labelled synthetic:
-//   cohort.csv          the cohort manifest (build/cohort_format.md: patient, group, outcome, image,
+//   cohort.csv          the cohort manifest (docs/cohort_format.md: patient, group, outcome, image,
 //                       mask, roi, genotypes, sample, records, index_date, sex, age_band)
 //   model_spec.json     a model specification over the cohort's features (imaging, genomics, records)
 //   ground_truth.json   the ground-truth model, its coefficients and every patient's latent values

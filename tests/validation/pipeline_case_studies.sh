@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Issue 7, item 10: every case study through the one training pipeline, `mosaic-cli train --spec`.
-# Prepares one cohort folder per study (OUT/<study>/cohort.csv, build/cohort_format.md), trains it
+# Prepares one cohort folder per study (OUT/<study>/cohort.csv, docs/cohort_format.md), trains it
 # with its specification in tests/validation/specs (nested cross-validation, calibration, bootstrap
 # intervals, subgroups, decision curve, importance by modality, abstention where the spec has one)
 # and writes OUT/<study>.json (train's report), OUT/<study>.bundle.json (signed with a key generated

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """Cohort manifests (cohort.csv) of pipeline_case_studies.sh, standard library only
-(run with /usr/bin/python3). Each writes OUT_DIR/cohort.csv in build/cohort_format.md's form.
+(run with /usr/bin/python3). Each writes OUT_DIR/cohort.csv in docs/cohort_format.md's form.
 
   hf HEART_FAILURE_CSV OUT_DIR   patient (row number), every column as it is, plus the subgroup
                                  attributes sex ("male" when Gender is 1, else "female") and

@@ -167,7 +167,7 @@ private slots:
         QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
     }
 
-    // build/cohort_format.md: the header, one row per patient, relative paths that exist, and empty
+    // docs/cohort_format.md: the header, one row per patient, relative paths that exist, and empty
     // cells exactly where the ground truth says a modality is absent.
     void manifestFollowsTheContract()
     {
