@@ -163,6 +163,51 @@ std::string protocolText(const ModelSelectionSettings &s, bool grouped, Probabil
     return text;
 }
 
+// The feature pairs whose SHAP interaction values are strongest over the training cases (in-sample):
+// for each patient its 10 strongest pairs; a pair's figures are how many patients list it and the
+// mean |value| where listed. Too many features for XGBoost's interaction matrix: said, not computed.
+Json interactionSummary(const Booster &booster, const FeatureSchema &schema, const RowMatrixXf &features)
+{
+    constexpr std::size_t kPerPatient = 10;
+    const std::size_t side = schema.size() + 1;
+    if (side * side > kInteractionBatchValues)
+        return { { "not_computed",
+            "more features than one patient's interaction matrix may hold ("
+                + std::to_string(kInteractionBatchValues) + " values)" } };
+    auto interactions = strongestInteractions(booster, schema, features, kPerPatient);
+    if (!interactions)
+        return { { "not_computed", interactions.error().message() } };
+    struct Tally
+    {
+        std::size_t first = 0;
+        std::size_t second = 0;
+        std::size_t patients = 0;
+        double absoluteSum = 0.0;
+    };
+    std::vector<Tally> tallies;
+    for (const PatientInteractions &patient : *interactions)
+        for (const InteractionPair &pair : patient.byClass.front()) {
+            auto it = std::ranges::find_if(tallies,
+                [&](const Tally &tally) { return tally.first == pair.first && tally.second == pair.second; });
+            if (it == tallies.end())
+                it = tallies.insert(tallies.end(), Tally { pair.first, pair.second, 0, 0.0 });
+            ++it->patients;
+            it->absoluteSum += std::abs(pair.value);
+        }
+    std::ranges::stable_sort(
+        tallies, [](const Tally &a, const Tally &b) { return a.absoluteSum > b.absoluteSum; });
+    Json pairs = Json::array();
+    for (std::size_t i = 0; i < std::min<std::size_t>(10, tallies.size()); ++i)
+        pairs.push_back({ { "first", schema.at(tallies[i].first).name },
+            { "second", schema.at(tallies[i].second).name }, { "patients_listing_it", tallies[i].patients },
+            { "mean_absolute_value_where_listed",
+                tallies[i].absoluteSum / static_cast<double>(tallies[i].patients) },
+            { "sum_absolute_value", tallies[i].absoluteSum } });
+    return { { "on",
+                 "each training case's 10 strongest SHAP interaction pairs of the final model (in-sample)" },
+        { "pairs", std::move(pairs) } };
+}
+
 } // namespace
 
 Result<void> readTrainingSection(std::string_view json, std::string_view sourceName, TrainingPlan &plan)
@@ -534,6 +579,7 @@ Result<TrainedModel> trainModel(const TrainingData &data, const TrainingPlan &pl
             = { { "on", "the final model's SHAP values over its training cases (in-sample)" },
                   { "modalities", std::move(byModality) }, { "top_features", std::move(top) } };
     }
+    details["interactions"] = interactionSummary(*booster, plan.schema, data.features);
     if (progress)
         progress(stepsInAll, stepsInAll);
 

@@ -182,6 +182,19 @@ void TestModelTraining::reportFollowsFromItsParts()
     QCOMPARE(bundle->trainingPositives, std::size_t { 96 });
 
     // Importance by modality: both modalities are used and imaging is the one ejection fraction.
+    // The strongest interaction pairs: at most 10, ordered by their summed |value|, each a pair of
+    // schema features listed by at least one and at most 299 patients.
+    const QJsonArray pairs = details["interactions"].toObject()["pairs"].toArray();
+    QVERIFY(!pairs.isEmpty() && pairs.size() <= 10);
+    for (qsizetype i = 0; i < pairs.size(); ++i) {
+        const QJsonObject pair = pairs[i].toObject();
+        QVERIFY(cohort.schema.indexOf(pair["first"].toString().toStdString()).has_value());
+        QVERIFY(cohort.schema.indexOf(pair["second"].toString().toStdString()).has_value());
+        QVERIFY(pair["patients_listing_it"].toInt() >= 1 && pair["patients_listing_it"].toInt() <= 299);
+        if (i > 0)
+            QVERIFY(pairs[i - 1].toObject()["sum_absolute_value"].toDouble()
+                >= pair["sum_absolute_value"].toDouble());
+    }
     const QJsonArray modalities = details["importance"].toObject()["modalities"].toArray();
     QCOMPARE(modalities.size(), 2);
     for (const auto &modality : modalities)
