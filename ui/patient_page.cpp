@@ -39,6 +39,24 @@ QString decimal(double value, int digits = 2)
     return QString::number(value, 'f', digits);
 }
 
+// A change of risk in percentage points, signed: "+4.2 points".
+QString points(double change)
+{
+    const double shown = change * 100.0;
+    return (shown >= 0 ? QStringLiteral("+") : QString()) + QString::number(shown, 'f', 1)
+        + QStringLiteral(" points");
+}
+
+QString calibrationInWords(ProbabilityCalibration::Method method)
+{
+    switch (method) {
+    case ProbabilityCalibration::Method::Platt: return QObject::tr("Platt scaling");
+    case ProbabilityCalibration::Method::Isotonic: return QObject::tr("isotonic regression");
+    case ProbabilityCalibration::Method::None: break;
+    }
+    return QObject::tr("none");
+}
+
 } // namespace
 
 PatientPage::PatientPage(QWidget *parent)
@@ -54,6 +72,12 @@ PatientPage::PatientPage(QWidget *parent)
     QFont riskFont = m_risk->font();
     riskFont.setPointSizeF(riskFont.pointSizeF() * 1.2);
     m_risk->setFont(riskFont);
+    m_rawProbability = plainLabel(this, QStringLiteral("rawProbability"));
+    QFont smallFont = m_rawProbability->font();
+    smallFont.setPointSizeF(smallFont.pointSizeF() * 0.9);
+    m_rawProbability->setFont(smallFont);
+    m_rawProbability->setStyleSheet(QStringLiteral("color: #555555;"));
+    m_call = plainLabel(this, QStringLiteral("callSummary"));
     m_inSampleNotice = plainLabel(this, QStringLiteral("inSampleNotice"));
     m_inSampleNotice->setStyleSheet(QStringLiteral("color: #8a5a00;"));
     m_validation = plainLabel(this, QStringLiteral("validationSummary"));
@@ -62,6 +86,8 @@ PatientPage::PatientPage(QWidget *parent)
     auto *predictionBox = new QGroupBox(tr("Prediction"), this);
     auto *predictionLayout = new QVBoxLayout(predictionBox);
     predictionLayout->addWidget(m_risk);
+    predictionLayout->addWidget(m_rawProbability);
+    predictionLayout->addWidget(m_call);
     predictionLayout->addWidget(m_inSampleNotice);
     predictionLayout->addWidget(m_modalities);
     auto *validationBox = new QGroupBox(tr("How the model was validated"), this);
@@ -108,6 +134,12 @@ void PatientPage::showMessage(const QString &message)
     m_prediction.reset();
     m_header->setText(message);
     m_risk->clear();
+    m_risk->setToolTip(QString());
+    m_rawProbability->clear();
+    m_rawProbability->hide();
+    m_call->clear();
+    m_call->setStyleSheet(QString());
+    m_call->hide();
     m_inSampleNotice->hide();
     m_modalities->clear();
     m_waterfall->clear();
@@ -145,6 +177,31 @@ void PatientPage::showValidation()
                 decimal(static_cast<double>(m.positives)
                     / static_cast<double>(std::max<std::size_t>(1, m.cases))),
                 decimal(m.brier, 3), decimal(m.calibration.slope), decimal(m.calibration.intercept)));
+
+    // Reports of the training pipeline (model_training.h) add figures of the calibrated risk.
+    QStringList pipeline;
+    if (!report.calibrationMethod.empty()) {
+        const auto method = calibrationMethodFromName(report.calibrationMethod);
+        pipeline << tr("Risk calibration: %1, fitted on out-of-fold predictions")
+                        .arg(method ? calibrationInWords(*method)
+                                    : QString::fromStdString(report.calibrationMethod));
+    }
+    if (report.aurocBootstrap95)
+        pipeline << tr("AUROC bootstrap 95 % CI %1 to %2")
+                        .arg(
+                            decimal(report.aurocBootstrap95->lower), decimal(report.aurocBootstrap95->upper));
+    if (report.brierBootstrap95)
+        pipeline << tr("Brier score bootstrap 95 % CI %1 to %2")
+                        .arg(decimal(report.brierBootstrap95->lower, 3),
+                            decimal(report.brierBootstrap95->upper, 3));
+    if (report.expectedCalibrationError)
+        pipeline << tr("Expected calibration error %1 (10 bins; 0 is ideal)")
+                        .arg(decimal(*report.expectedCalibrationError, 3));
+    if (report.abstentionRate)
+        pipeline << tr("No confident call for %1 of the cross-validated patients")
+                        .arg(QString::number(*report.abstentionRate * 100.0, 'f', 1) + QStringLiteral(" %"));
+    if (!pipeline.isEmpty())
+        m_validation->setText(m_validation->text() + QLatin1Char('\n') + pipeline.join(QLatin1Char('\n')));
 }
 
 void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId)
@@ -179,8 +236,38 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
     const QString outcome = QString::fromStdString(bundle.outcome);
 
     const std::size_t missing = features->missingCount();
-    m_risk->setText(tr("Risk of %1: %2").arg(outcome, percent(prediction->probability))
+    const bool calibrated = prediction->calibration != ProbabilityCalibration::Method::None;
+    const QString rawText
+        = tr("Model probability before calibration: %1").arg(percent(prediction->probability));
+    m_risk->setText((calibrated ? tr("Calibrated risk of %1: %2") : tr("Risk of %1: %2"))
+                        .arg(outcome, percent(prediction->risk))
         + (missing > 0 ? tr("  (%n feature(s) missing)", nullptr, static_cast<int>(missing)) : QString()));
+    if (calibrated) {
+        m_risk->setToolTip(tr("%1. The risk is the model's probability recalibrated by %2, fitted on "
+                              "out-of-fold predictions of the training cohort.")
+                               .arg(rawText, calibrationInWords(prediction->calibration)));
+        m_rawProbability->setText(rawText);
+    } else {
+        m_risk->setToolTip(tr("The model's own probability: this model carries no calibration map."));
+        m_rawProbability->setText(tr("Not recalibrated: the model's own probability."));
+    }
+    m_rawProbability->show();
+
+    if (prediction->abstention) {
+        if (prediction->abstention->called) {
+            m_call->setText(tr("Confident call: the model's abstention rules are met."));
+            m_call->setStyleSheet(QStringLiteral("color: #2d6a2d;"));
+        } else {
+            QStringList lines { tr("No confident call") };
+            for (const auto &reason : prediction->abstention->reasons)
+                lines << QStringLiteral("\u2022 ") + QString::fromStdString(reason.text);
+            lines << tr("The risk above is shown for reference; do not act on it alone.");
+            m_call->setText(lines.join(QLatin1Char('\n')));
+            m_call->setStyleSheet(QStringLiteral(
+                "color: #8b1a1a; font-weight: bold; border: 2px solid #8b1a1a; padding: 4px;"));
+        }
+        m_call->show();
+    }
     if (patient->source == bundle.trainingSource) {
         m_inSampleNotice->setText(
             tr("This patient is in the model's training cohort, so this prediction is in-sample "
@@ -191,17 +278,26 @@ void PatientPage::showPatient(const Workspace &workspace, std::int64_t patientId
     QStringList modalityLines;
     for (Modality modality : { Modality::Imaging, Modality::Genomics, Modality::Records }) {
         QString name = QString::fromStdString(std::string(modalityName(modality)));
-        name[0] = name[0].toUpper();
+        QString capitalised = name;
+        capitalised[0] = capitalised[0].toUpper();
         const auto it = std::ranges::find(prediction->modalities, modality, &ModalityContribution::modality);
-        if (it == prediction->modalities.end())
-            modalityLines << tr("%1: not used by this model").arg(name);
+        if (it == prediction->modalities.end()) {
+            modalityLines << tr("%1: not used by this model").arg(capitalised);
+            continue;
+        }
+        QString line
+            = tr("%1: %2 of %3 features present (%4 coverage), %5 log-odds")
+                  .arg(capitalised)
+                  .arg(it->featuresPresent)
+                  .arg(it->featuresInModel)
+                  .arg(QString::number(it->coverage() * 100.0, 'f', 0) + QStringLiteral(" %"),
+                      (it->contribution >= 0 ? QStringLiteral("+") : QString()) + decimal(it->contribution));
+        if (it->featuresPresent == 0)
+            line += tr("; the risk is already without %1").arg(name);
         else
-            modalityLines << tr("%1: %2 log-odds (%3 of %4 features present)")
-                                 .arg(name,
-                                     (it->contribution >= 0 ? QStringLiteral("+") : QString())
-                                         + decimal(it->contribution))
-                                 .arg(it->featuresPresent)
-                                 .arg(it->featuresInModel);
+            line += tr("; without %1 the risk would be %2 (%3)")
+                        .arg(name, percent(it->riskWithout), points(it->absenceEffect));
+        modalityLines << line;
     }
     m_modalities->setText(modalityLines.join(QLatin1Char('\n')));
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// One patient as the clinician reviews them: who they are, the workspace model's prediction, how
-// well that model was validated, how much each modality contributed, the SHAP waterfall, and the
-// evidence behind every feature (file, line, column).
+// One patient as the clinician reviews them: who they are, the workspace model's prediction (the
+// calibrated risk when the model carries a calibration map, with the model's raw probability beside
+// it, and "No confident call" with its reasons when the model's abstention policy declines), how
+// well that model was validated, each modality's coverage, contribution and absence effect, the
+// SHAP waterfall, and the evidence behind every feature (file, line, column).
 #pragma once
 
 #include "core/model/risk_model.h"
@@ -42,6 +44,8 @@ private:
     std::optional<RiskPrediction> m_prediction;
     QLabel *m_header = nullptr;
     QLabel *m_risk = nullptr;
+    QLabel *m_rawProbability = nullptr;
+    QLabel *m_call = nullptr;
     QLabel *m_inSampleNotice = nullptr;
     QLabel *m_validation = nullptr;
     QLabel *m_modalities = nullptr;

@@ -140,9 +140,18 @@ void ShapWaterfallChart::showPrediction(
     chart->addSeries(series);
     chart->legend()->hide();
     const double baseline = logistic(prediction.baseMargin);
-    chart->setTitle(tr("Why %1 %: from the model's baseline %2 % to this patient's %1 %")
-                        .arg(QString::number(prediction.probability * 100.0, 'f', 0),
-                            QString::number(baseline * 100.0, 'f', 0)));
+    // SHAP values add up on the model's own log-odds, before any calibration map: when the risk
+    // shown is calibrated, the title says which number the bars explain.
+    if (prediction.calibration == ProbabilityCalibration::Method::None)
+        chart->setTitle(tr("Why %1 %: from the model's baseline %2 % to this patient's %1 %")
+                            .arg(QString::number(prediction.probability * 100.0, 'f', 0),
+                                QString::number(baseline * 100.0, 'f', 0)));
+    else
+        chart->setTitle(tr("Why the model's probability is %1 % (calibrated risk %3 %): from its baseline "
+                           "%2 % to this patient's %1 %")
+                            .arg(QString::number(prediction.probability * 100.0, 'f', 0),
+                                QString::number(baseline * 100.0, 'f', 0),
+                                QString::number(prediction.risk * 100.0, 'f', 0)));
 
     auto *featureAxis = new QBarCategoryAxis;
     featureAxis->append(categories);
