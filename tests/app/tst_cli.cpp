@@ -58,6 +58,7 @@ private slots:
     void predictAgreesWithPythonXgboost();
     void predictJsonContributionsAddUp();
     void validateAgreesWithPairCount();
+    void predictAndValidateUseTheCalibratedRiskAndTheCall();
     void keysSignAndTrustDecideWhatPredictLoads();
     void workspaceKeysSignAndTrustLocallyTrainedModels();
     void invalidInputExitsOne_data();
@@ -165,9 +166,17 @@ void TestCli::predictAgreesWithPythonXgboost()
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QList<QByteArray> lines = run.out.trimmed().split('\n');
     QCOMPARE(lines.size(), 300);
-    QCOMPARE(lines[0], QByteArray("id,probability,contribution_1,contribution_2,contribution_3"));
+    QCOMPARE(lines[0],
+        QByteArray("id,probability,risk,call,reasons,contribution_1,contribution_2,contribution_3"));
     QVERIFY2(
         lines[4].startsWith("5,") && lines[4].contains("Ejection.Fraction=25 %:+"), lines[4].constData());
+    // This bundle (train --table) has no calibration and no abstention policy: the risk is the
+    // model's probability and there is no call to make.
+    for (int row = 1; row < lines.size(); ++row) {
+        const QList<QByteArray> cells = lines[row].split(',');
+        QCOMPARE(cells.at(2), cells.at(1));
+        QVERIFY(cells.at(3).isEmpty() && cells.at(4).isEmpty());
+    }
 
     const QString python = QStringLiteral("/usr/bin/python3");
     if (QProcess::execute(python, { "-c", "import xgboost" }) != 0)
@@ -211,6 +220,10 @@ void TestCli::predictJsonContributionsAddUp()
         QVERIFY(std::abs(margin - prediction["margin"].get<double>()) < 1e-5);
         QVERIFY(std::abs(1.0 / (1.0 + std::exp(-margin)) - prediction["probability"].get<double>()) < 1e-5);
         QVERIFY(prediction["contributions"][0]["location"].get<std::string>().starts_with("line "));
+        QCOMPARE(prediction["risk"].get<double>(), prediction["probability"].get<double>());
+        QCOMPARE(prediction["calibration"].get<std::string>(), std::string("none"));
+        QVERIFY(prediction["call"].is_null());
+        QCOMPARE(prediction["modalities"][0]["coverage"].get<double>(), 1.0);
     }
 }
 
@@ -242,6 +255,108 @@ void TestCli::validateAgreesWithPairCount()
     QVERIFY(std::abs(output["metrics"]["auroc"].get<double>() - wins / pairs) < 2e-3);
     QVERIFY(output["same_table_as_training"].get<bool>());
     QVERIFY(output["note"].get<std::string>().starts_with("in-sample"));
+    QCOMPARE(output["calibration"].get<std::string>(), std::string("none"));
+    QVERIFY(!output.contains("abstention") && !output.contains("metrics_of_model_probability"));
+}
+
+// A bundle of the one training pipeline (train --spec with a model specification) carries a Platt
+// map and an abstention band: predict shows the calibrated risk and the call, validate reports on
+// the risk and on the called cases. Checked against the map and band read from the bundle file and
+// against a pair count over the called rows of predict's output.
+void TestCli::predictAndValidateUseTheCalibratedRiskAndTheCall()
+{
+    const QString specPath = m_directory.filePath("hf_spec.json");
+    const nlohmann::json spec = { { "format", "mosaic-model-spec" }, { "version", 1 },
+        { "name", "Death in heart failure (pipeline)" },
+        { "task", { { "type", "binary" }, { "label", "Event" }, { "outcome", "death during follow-up" } } },
+        { "table", { { "all_columns", "records" }, { "exclude", { "TIME" } } } },
+        { "training",
+            { { "outer_folds", 3 }, { "inner_folds", 2 }, { "seed", 20261125 }, { "max_rounds", 60 },
+                { "early_stopping_rounds", 10 },
+                { "grid",
+                    { { "max_depth", { 2 } }, { "learning_rate", { 0.1 } }, { "min_child_weight", { 1 } } } },
+                { "calibration", "platt" }, { "bootstrap_resamples", 200 } } },
+        { "abstention", { { "uncertain_band", { { "low", 0.3 }, { "high", 0.45 } } } } } };
+    QFile specFile(specPath);
+    QVERIFY(specFile.open(QIODevice::WriteOnly));
+    specFile.write(QByteArray::fromStdString(spec.dump(2)));
+    specFile.close();
+    // The pipeline's tables carry a pseudonymous "patient" column: the demo table with one added.
+    const QString tablePath = m_directory.filePath("heart_failure_with_ids.csv");
+    {
+        QFile source(kCohort);
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = source.readAll().trimmed().split('\n');
+        QFile table(tablePath);
+        QVERIFY(table.open(QIODevice::WriteOnly));
+        for (int row = 0; row < rows.size(); ++row)
+            table.write((row == 0 ? QByteArray("patient") : "HF-" + QByteArray::number(row)) + ',' + rows[row]
+                + '\n');
+    }
+    const QString bundle = m_directory.filePath("pipeline.bundle.json");
+    const Run train = runCli(
+        { "train", "--spec", specPath, "--table", tablePath, "--out", bundle, "--sign-with", m_secretKey });
+    QVERIFY2(train.exitCode == 0, train.err.constData());
+
+    QFile file(bundle);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const auto content = nlohmann::json::parse(file.readAll().toStdString())["content"];
+    QCOMPARE(content["calibration"]["method"].get<std::string>(), std::string("platt"));
+    const double a = content["calibration"]["a"].get<double>();
+    const double b = content["calibration"]["b"].get<double>();
+
+    const Run predicted = runCli(
+        { "predict", "--model", bundle, "--table", kCohort, "--top", "0", "--trusted-key", m_publicKey });
+    QVERIFY2(predicted.exitCode == 0, predicted.err.constData());
+    const QList<QByteArray> lines = predicted.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 300);
+    QCOMPARE(lines[0], QByteArray("id,probability,risk,call,reasons"));
+    const std::vector<int> labels = cohortLabels();
+    std::vector<double> calledRisk;
+    std::vector<int> calledLabels;
+    std::size_t abstained = 0;
+    for (int row = 1; row < lines.size(); ++row) {
+        const QList<QByteArray> cells = lines[row].split(',');
+        const double p = cells.at(1).toDouble();
+        const double risk = cells.at(2).toDouble();
+        // calibration.h: risk = 1 / (1 + exp(a * logit(p) + b)); both printed to 6 digits.
+        const double byHand = 1.0 / (1.0 + std::exp(a * std::log(p / (1.0 - p)) + b));
+        QVERIFY2(std::abs(risk - byHand) < 2e-5 * std::max(1.0, risk / 0.01),
+            qPrintable(QString("row %1: %2 vs %3").arg(row).arg(risk).arg(byHand)));
+        const bool inBand = risk >= 0.3 && risk <= 0.45;
+        if (std::abs(risk - 0.3) > 1e-5 && std::abs(risk - 0.45) > 1e-5)
+            QCOMPARE(cells.at(3), QByteArray(inBand ? "no" : "yes"));
+        if (cells.at(3) == "no") {
+            ++abstained;
+            QVERIFY(lines[row].contains("uncertain band"));
+        } else {
+            calledRisk.push_back(risk);
+            calledLabels.push_back(labels[static_cast<std::size_t>(row - 1)]);
+        }
+    }
+    QVERIFY(abstained > 0 && abstained < 299);
+
+    const Run run = runCli({ "validate", "--model", bundle, "--table", kCohort, "--label", "Event",
+        "--ignore", "TIME", "--trusted-key", m_publicKey });
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const auto output = nlohmann::json::parse(run.out.toStdString());
+    QCOMPARE(output["calibration"].get<std::string>(), std::string("platt"));
+    QVERIFY(output.contains("metrics_of_model_probability"));
+    const auto &abstention = output["abstention"];
+    QCOMPARE(abstention["cases"].get<std::size_t>(), std::size_t { 299 });
+    QCOMPARE(abstention["abstained"].get<std::size_t>(), abstained);
+    QVERIFY(std::abs(abstention["abstention_rate"].get<double>() - abstained / 299.0) < 1e-12);
+    QCOMPARE(abstention["metrics_called"]["cases"].get<std::size_t>(), 299 - abstained);
+    // AUROC of the called cases by counting their (death, survivor) pairs.
+    double wins = 0.0;
+    double pairs = 0.0;
+    for (std::size_t i = 0; i < calledRisk.size(); ++i)
+        for (std::size_t j = 0; j < calledRisk.size(); ++j)
+            if (calledLabels[i] == 1 && calledLabels[j] == 0) {
+                wins += calledRisk[i] > calledRisk[j] ? 1.0 : calledRisk[i] == calledRisk[j] ? 0.5 : 0.0;
+                pairs += 1.0;
+            }
+    QVERIFY(std::abs(abstention["metrics_called"]["auroc"].get<double>() - wins / pairs) < 2e-3);
 }
 
 // The key id as the format defines it, computed with Qt from the public key file's base64.
