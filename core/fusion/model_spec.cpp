@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/fusion/model_spec.h"
 
+#include "core/json_depth.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -15,34 +17,6 @@ namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
-
-// JSON nesting depth of `text`, counted outside strings, so a hostile file is refused before the
-// parser builds it.
-std::size_t nestingDepth(std::string_view text)
-{
-    std::size_t depth = 0;
-    std::size_t deepest = 0;
-    bool inString = false;
-    bool escaped = false;
-    for (const char c : text) {
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-            continue;
-        }
-        if (c == '"')
-            inString = true;
-        else if (c == '{' || c == '[')
-            deepest = std::max(deepest, ++depth);
-        else if ((c == '}' || c == ']') && depth > 0)
-            --depth;
-    }
-    return deepest;
-}
 
 std::string jsonWhat(const nlohmann::json::exception &error)
 {
@@ -61,7 +35,7 @@ Result<Json> parseStrict(std::string_view text, const std::string &source)
         return fail(ErrorCode::LimitExceeded,
             "the specification is larger than the limit of " + std::to_string(kMaxModelSpecBytes) + " bytes",
             source);
-    if (nestingDepth(text) > kMaxModelSpecDepth)
+    if (jsonNestingDepth(text) > kMaxModelSpecDepth)
         return fail(ErrorCode::LimitExceeded,
             "the JSON nesting is deeper than the limit of " + std::to_string(kMaxModelSpecDepth), source);
     std::vector<std::set<std::string>> open;

@@ -2,6 +2,7 @@
 #include "core/genomics/pgx_definitions.h"
 
 #include "core/genomics/vcf_reader.h"
+#include "core/json_depth.h"
 
 #include <nlohmann/json.hpp>
 
@@ -48,29 +49,9 @@ Result<std::string> readBoundedJsonText(const std::filesystem::path &path, const
     if (static_cast<std::uintmax_t>(in.gcount()) != size)
         return fail(ErrorCode::Malformed, "the file ended while being read", name);
 
-    std::size_t depth = 0;
-    bool inString = false;
-    bool escaped = false;
-    for (const char c : text) {
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-            continue;
-        }
-        if (c == '"') {
-            inString = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > limits.maxJsonDepth)
-                return fail(ErrorCode::LimitExceeded,
-                    "JSON nested deeper than " + std::to_string(limits.maxJsonDepth) + " levels", name);
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            --depth;
-        }
-    }
+    if (jsonNestingDepth(text) > limits.maxJsonDepth)
+        return fail(ErrorCode::LimitExceeded,
+            "JSON nested deeper than " + std::to_string(limits.maxJsonDepth) + " levels", name);
     return text;
 }
 
