@@ -14,6 +14,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include "tests/core/model/seeded_stream.h"
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -25,31 +26,7 @@
 
 namespace bootstrap_test {
 
-// splitmix64: the same numbers on every platform.
-class Stream
-{
-public:
-    explicit Stream(std::uint64_t seed)
-        : state(seed)
-    { }
-    double uniform() // in (0, 1)
-    {
-        state += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        return (static_cast<double>(z >> 11) + 0.5) / 9007199254740992.0;
-    }
-    double normal()
-    {
-        const double radius = std::sqrt(-2.0 * std::log(uniform()));
-        return radius * std::cos(2.0 * std::numbers::pi * uniform());
-    }
-
-private:
-    std::uint64_t state;
-};
+using Stream = model_test::Stream;
 
 struct Cohort
 {

@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include "tests/core/model/compare_near.h"
+#include "tests/core/model/seeded_stream.h"
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -28,32 +29,7 @@ namespace {
 constexpr double kExact = 1e-12; // the same arithmetic in another order
 constexpr double kPeer = 1e-6; // the brief's agreement bound with the tightly minimised Platt objective
 
-// A fixed, platform-independent stream (splitmix64) so that the data do not depend on the standard
-// library's distributions.
-class Stream
-{
-public:
-    explicit Stream(std::uint64_t seed)
-        : state(seed)
-    { }
-    double uniform() // in (0, 1)
-    {
-        state += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        return (static_cast<double>(z >> 11) + 0.5) / 9007199254740992.0;
-    }
-    double normal() // Box-Muller; the two draws sequenced explicitly
-    {
-        const double radius = std::sqrt(-2.0 * std::log(uniform()));
-        return radius * std::cos(2.0 * std::numbers::pi * uniform());
-    }
-
-private:
-    std::uint64_t state;
-};
+using Stream = model_test::Stream;
 
 struct Cohort
 {
