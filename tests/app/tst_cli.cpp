@@ -16,6 +16,7 @@
 #include "tests/app/cli_runner.h"
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 using mosaic::testing::Run;
@@ -23,6 +24,9 @@ using mosaic::testing::runCli;
 using mosaic::testing::writeFile;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 const QString kCohort = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv");
 const QString kSchema = QStringLiteral(MOSAIC_SOURCE_DIR "/resources/demo/heart_failure.schema.json");
@@ -201,7 +205,8 @@ print('\n'.join(repr(float(p)) for p in booster.predict(matrix)))
     QCOMPARE(peer.size(), 299);
     for (int row = 0; row < 299; ++row) {
         const double ours = lines[row + 1].split(',').at(1).toDouble();
-        QVERIFY2(std::abs(ours - peer[row].toDouble()) < 2e-6, qPrintable(QString("row %1").arg(row)));
+        QVERIFY2(
+            std::abs(ours - peer[row].toDouble()) < 2e-6, qPrintable(QString("row %1").arg(row)));
     }
 }
 

@@ -33,10 +33,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 const QString kCli = QStringLiteral(MOSAIC_CLI_PATH);
 const QString kPython = QStringLiteral("/usr/bin/python3");
@@ -326,7 +330,7 @@ private slots:
         for (std::size_t row = 0; row < distributed.size(); ++row) {
             largestVsSingle = std::max(largestVsSingle, std::abs(double(distributed[row]) - pooled[row]));
             largestVsPeer = std::max(largestVsPeer,
-                std::abs(double(distributed[row]) - peerProbabilities[qsizetype(row)].toDouble()));
+                std::abs(double(distributed[row]) - peerProbabilities[qsizetype(row)].toDouble(kNotANumber)));
             spread = std::max(spread, std::abs(double(distributed[row]) - distributed.front()));
         }
         qInfo("largest difference: %.3g from single-process mosaic-cli, %.3g from python xgboost.train",

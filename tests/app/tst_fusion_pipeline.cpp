@@ -22,11 +22,15 @@
 #include "cli_runner.h"
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 using mosaic::testing::runCli;
 using mosaic::testing::writeFile;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 // The true drivers of core/synthetic/README.md's ground truth, as the bundle's schema names them
 // (imaging features carry the spec's "img_" prefix).
@@ -152,15 +156,15 @@ void TestFusionPipeline::driversRankFirstAndAurocStaysBelowTruth()
         firstFour.insert(top[i].toObject()["feature"].toString());
     QVERIFY2(firstFour == kTrueDrivers, QJsonDocument(top).toJson().constData());
     qInfo("fourth driver %.3f mean |SHAP|, strongest noise feature %.3f",
-        top[3].toObject()["mean_absolute_shap"].toDouble(),
-        top[4].toObject()["mean_absolute_shap"].toDouble());
+        top[3].toObject()["mean_absolute_shap"].toDouble(kNotANumber),
+        top[4].toObject()["mean_absolute_shap"].toDouble(kNotANumber));
     for (int i = 1; i < top.size(); ++i) // listed by decreasing mean |SHAP|
-        QVERIFY(top[i].toObject()["mean_absolute_shap"].toDouble()
-            <= top[i - 1].toObject()["mean_absolute_shap"].toDouble());
+        QVERIFY(top[i].toObject()["mean_absolute_shap"].toDouble(kNotANumber)
+            <= top[i - 1].toObject()["mean_absolute_shap"].toDouble(kNotANumber));
     const QJsonArray modalities = importance["modalities"].toArray();
     QCOMPARE(modalities.size(), 3);
     for (const auto &modality : modalities)
-        QVERIFY2(modality.toObject()["mean_absolute_shap"].toDouble() > 0,
+        QVERIFY2(modality.toObject()["mean_absolute_shap"].toDouble(kNotANumber) > 0,
             modality.toObject()["modality"].toString().toUtf8().constData());
 
     // The truth's AUROC on the same 1,500 cases, from the generator's logits.
@@ -168,21 +172,21 @@ void TestFusionPipeline::driversRankFirstAndAurocStaysBelowTruth()
     std::vector<double> logit;
     std::vector<int> outcome;
     for (const auto &patient : truth["patients"].toArray()) {
-        logit.push_back(patient.toObject()["logit"].toDouble());
+        logit.push_back(patient.toObject()["logit"].toDouble(kNotANumber));
         outcome.push_back(patient.toObject()["outcome"].toInt());
     }
     QCOMPARE(logit.size(), std::size_t(1500));
     const double truthAuroc = pairwiseAuroc(logit, outcome);
     const QJsonObject auroc = validation["metrics"].toObject()["auroc"].toObject();
-    const double estimate = auroc["estimate"].toDouble();
+    const double estimate = auroc["estimate"].toDouble(kNotANumber);
     const QJsonArray ci = auroc["ci95"].toArray();
-    qInfo("truth AUROC %.4f; nested AUROC %.4f [%.4f, %.4f]", truthAuroc, estimate, ci[0].toDouble(),
-        ci[1].toDouble());
+    qInfo("truth AUROC %.4f; nested AUROC %.4f [%.4f, %.4f]", truthAuroc, estimate,
+        ci[0].toDouble(kNotANumber), ci[1].toDouble(kNotANumber));
     // A model cannot beat the truth beyond noise: its estimate stays below the truth's AUROC and the
     // truth lies in its interval (0.01 of slack at the top: the interval is of the model's AUROC).
     QVERIFY(estimate < truthAuroc);
-    QVERIFY(ci[0].toDouble() <= truthAuroc);
-    QVERIFY(truthAuroc <= ci[1].toDouble() + 0.01);
+    QVERIFY(ci[0].toDouble(kNotANumber) <= truthAuroc);
+    QVERIFY(truthAuroc <= ci[1].toDouble(kNotANumber) + 0.01);
 
     // For the prediction tests: the first 200 patients' features as the generator knows them (the
     // lesion's analytic volume and mean, dosages, recorded labs and age), with the outcome.
@@ -194,14 +198,14 @@ void TestFusionPipeline::driversRankFirstAndAurocStaysBelowTruth()
         const QJsonObject p = patients[i].toObject();
         const QJsonObject d = p["dosages"].toObject();
         QStringList row { p["patient"].toString(), QString::number(p["outcome"].toInt()),
-            QString::number(p["volume_mm3"].toDouble(), 'g', 10),
-            QString::number(p["lesion_mean_hu"].toDouble(), 'g', 10) };
+            QString::number(p["volume_mm3"].toDouble(kNotANumber), 'g', 10),
+            QString::number(p["lesion_mean_hu"].toDouble(kNotANumber), 'g', 10) };
         for (const char *variant : { "syn_chr1_100000123_G", "syn_chr6_50000456_T", "syn_chr10_80000789_A",
                  "rs429358_C", "rs7412_T" })
             row << QString::number(d[variant].toInt());
-        row << QString::number(p["creatinine_mg_dl"].toDouble(), 'g', 10)
-            << QString::number(p["hba1c_percent"].toDouble(), 'g', 10)
-            << QString::number(p["systolic_bp_mm_hg"].toDouble(), 'g', 10)
+        row << QString::number(p["creatinine_mg_dl"].toDouble(kNotANumber), 'g', 10)
+            << QString::number(p["hba1c_percent"].toDouble(kNotANumber), 'g', 10)
+            << QString::number(p["systolic_bp_mm_hg"].toDouble(kNotANumber), 'g', 10)
             << QString::number(p["age"].toInt());
         table += row.join(',').toUtf8() + '\n';
     }
@@ -291,7 +295,8 @@ void TestFusionPipeline::missingImagingIsReportedAndRouted()
     }
     QVERIFY(sawImaging);
     const double auroc
-        = report["validation"].toObject()["metrics"].toObject()["auroc"].toObject()["estimate"].toDouble();
+        = report["validation"].toObject()["metrics"].toObject()["auroc"].toObject()["estimate"].toDouble(
+            kNotANumber);
     QVERIFY2(auroc > 0.6, QByteArray::number(auroc)); // the other modalities still carry signal
 }
 
@@ -312,7 +317,7 @@ void TestFusionPipeline::predictAndValidateLoadTheBundle()
     for (int i = 0; i < 200; ++i) {
         const QJsonObject p = predictions[i].toObject();
         QCOMPARE(p["id"].toString(), truth[i].toObject()["patient"].toString());
-        const double probability = p["probability"].toDouble();
+        const double probability = p["probability"].toDouble(kNotANumber);
         QVERIFY(probability > 0 && probability < 1);
         QCOMPARE(p["modalities"].toArray().size(), 3);
         predicted.push_back(probability);
@@ -322,7 +327,7 @@ void TestFusionPipeline::predictAndValidateLoadTheBundle()
     // own AUROC on these 200 counted pair by pair.
     std::vector<double> logit;
     for (int i = 0; i < 200; ++i)
-        logit.push_back(truth[i].toObject()["logit"].toDouble());
+        logit.push_back(truth[i].toObject()["logit"].toDouble(kNotANumber));
     const double modelAuroc = pairwiseAuroc(predicted, outcome);
     const double truthAuroc = pairwiseAuroc(logit, outcome);
     qInfo("200 patients: model AUROC %.4f, truth AUROC %.4f", modelAuroc, truthAuroc);
@@ -333,7 +338,7 @@ void TestFusionPipeline::predictAndValidateLoadTheBundle()
     QVERIFY2(validate.exitCode == 0, validate.err.constData());
     const QJsonObject metrics = jsonObject(validate.out)["metrics"].toObject();
     QCOMPARE(metrics["cases"].toInt(), 200);
-    QVERIFY(std::abs(metrics["auroc"].toDouble() - modelAuroc) < 1e-6);
+    QVERIFY(std::abs(metrics["auroc"].toDouble(kNotANumber) - modelAuroc) < 1e-6);
 }
 
 void TestFusionPipeline::tamperedOrUntrustedBundlesAreRefused_data()

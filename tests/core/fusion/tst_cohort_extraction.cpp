@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -27,6 +28,9 @@
 using namespace mosaic;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 const std::filesystem::path kSource = MOSAIC_SOURCE_DIR;
 const std::filesystem::path kData = MOSAIC_SHARED_DATA_DIR;

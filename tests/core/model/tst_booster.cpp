@@ -13,12 +13,16 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <thread>
 
 using namespace mosaic;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 const char *kCohortPath = MOSAIC_SOURCE_DIR "/resources/demo/heart_failure_S1Data.csv";
 
@@ -297,8 +301,8 @@ print("\n".join(repr(float(p)) for p in booster.predict(xgboost.DMatrix(features
     auto ours = booster->predictProbabilities(data);
     QCOMPARE(lines.size(), static_cast<int>(ours->rows()));
     for (int row = 0; row < lines.size(); ++row)
-        QVERIFY2(
-            std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6, qPrintable(QString("row %1").arg(row)));
+        QVERIFY2(std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6,
+            qPrintable(QString("row %1").arg(row)));
 }
 
 void TestBooster::labelOutOfRangeCarriesXgboostMessage()

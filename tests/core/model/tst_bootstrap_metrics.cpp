@@ -21,6 +21,9 @@ using namespace bootstrap_test;
 
 namespace {
 
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
+
 constexpr double kExact = 1e-12; // the same arithmetic in another order
 constexpr double kFitted = 1e-9; // two Newton-Raphson fits stopping at relative steps of 1e-12 / 1e-14
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -205,10 +208,10 @@ void TestBootstrapMetrics::agreesWithScikitLearnOnTheSameResamples()
 
     QCOMPARE(report->cases, cohort.labels.size());
     QCOMPARE(report->resamples, options.resamples);
-    COMPARE_VALUE(report->aurocDeLong.auroc, point.value("auroc").toDouble(), kExact);
-    COMPARE_VALUE(report->auroc.estimate, point.value("auroc").toDouble(), kExact);
-    COMPARE_VALUE(report->auprc.estimate, point.value("auprc").toDouble(), kExact);
-    COMPARE_VALUE(report->brier.estimate, point.value("brier").toDouble(), kExact);
+    COMPARE_VALUE(report->aurocDeLong.auroc, point.value("auroc").toDouble(kNotANumber), kExact);
+    COMPARE_VALUE(report->auroc.estimate, point.value("auroc").toDouble(kNotANumber), kExact);
+    COMPARE_VALUE(report->auprc.estimate, point.value("auprc").toDouble(kNotANumber), kExact);
+    COMPARE_VALUE(report->brier.estimate, point.value("brier").toDouble(kNotANumber), kExact);
     COMPARE_VALUE(report->calibrationSlope.estimate, valueOrNaN(point.value("slope")), kFitted);
     COMPARE_VALUE(report->calibrationIntercept.estimate, valueOrNaN(point.value("intercept")), kFitted);
     COMPARE_VALUE(report->sensitivity.estimate, valueOrNaN(point.value("sensitivity")), kExact);
@@ -372,13 +375,14 @@ void TestBootstrapMetrics::multiclassAgreesWithScikitLearn()
 
     const QJsonArray ovr = point.value("ovr").toArray();
     for (std::size_t k = 0; k < K; ++k) {
-        COMPARE_VALUE(report->point.oneVsRest[k].auroc, ovr[static_cast<qsizetype>(k)].toDouble(), kExact);
+        COMPARE_VALUE(
+            report->point.oneVsRest[k].auroc, ovr[static_cast<qsizetype>(k)].toDouble(kNotANumber), kExact);
         compareInterval(
             report->oneVsRestAuroc[k], bootstrap.value(QStringLiteral("ovr%1").arg(k)).toObject(), kExact);
     }
-    COMPARE_VALUE(report->point.macroAuroc, point.value("macro").toDouble(), kExact);
-    COMPARE_VALUE(report->point.logLoss, point.value("logloss").toDouble(), kExact);
-    COMPARE_VALUE(report->point.brier, point.value("brier").toDouble(), kExact);
+    COMPARE_VALUE(report->point.macroAuroc, point.value("macro").toDouble(kNotANumber), kExact);
+    COMPARE_VALUE(report->point.logLoss, point.value("logloss").toDouble(kNotANumber), kExact);
+    COMPARE_VALUE(report->point.brier, point.value("brier").toDouble(kNotANumber), kExact);
     compareInterval(report->macroAuroc, bootstrap.value("macro").toObject(), kExact);
     compareInterval(report->logLoss, bootstrap.value("logloss").toObject(), kExact);
     compareInterval(report->brier, bootstrap.value("brier").toObject(), kExact);

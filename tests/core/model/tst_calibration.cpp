@@ -26,6 +26,9 @@ using namespace mosaic;
 
 namespace {
 
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
+
 constexpr double kExact = 1e-12; // the same arithmetic in another order
 constexpr double kPeer = 1e-6; // the brief's agreement bound with the tightly minimised Platt objective
 
@@ -63,7 +66,7 @@ std::vector<double> doubles(const QJsonValue &value)
 {
     std::vector<double> out;
     for (const auto &item : value.toArray())
-        out.push_back(item.toDouble());
+        out.push_back(item.toDouble(kNotANumber));
     return out;
 }
 
@@ -187,9 +190,10 @@ void TestCalibration::compareWithScikitLearn(const Cohort &cohort, int bins, boo
     QVERIFY2(platt, platt ? "" : platt.error().detail.c_str());
     const auto refit = doubles(peer["platt_refit"]);
     const auto sklearnAb = doubles(peer["platt_sklearn"]);
-    QVERIFY(peer["platt_refit_gradient"].toDouble() < 1e-8);
+    QVERIFY(peer["platt_refit_gradient"].toDouble(kNotANumber) < 1e-8);
     // (up to the loss's rounding when both sit at the same minimum)
-    QVERIFY(peer["platt_refit_loss"].toDouble() <= peer["platt_sklearn_loss"].toDouble() * (1.0 + 1e-12));
+    QVERIFY(peer["platt_refit_loss"].toDouble(kNotANumber)
+        <= peer["platt_sklearn_loss"].toDouble(kNotANumber) * (1.0 + 1e-12));
     COMPARE_NEAR(platt->a, refit[0], kPeer);
     COMPARE_NEAR(platt->b, refit[1], kPeer);
     const auto queries = doubles(peer["queries"]);
@@ -249,11 +253,11 @@ void TestCalibration::compareWithScikitLearn(const Cohort &cohort, int bins, boo
 
     const auto error = calibrationError(cohort.probabilities, cohort.labels, static_cast<std::size_t>(bins));
     QVERIFY(error);
-    COMPARE_NEAR(error->expected, peer["ece"].toDouble(), kExact);
-    COMPARE_NEAR(error->maximum, peer["mce"].toDouble(), kExact);
+    COMPARE_NEAR(error->expected, peer["ece"].toDouble(kNotANumber), kExact);
+    COMPARE_NEAR(error->maximum, peer["mce"].toDouble(kNotANumber), kExact);
     qInfo("isotonic max gap %.2e; curve max gap %.2e; ECE %.6f (gap %.2e), MCE %.6f (gap %.2e)", isoGap,
-        curveGap, error->expected, std::abs(error->expected - peer["ece"].toDouble()), error->maximum,
-        std::abs(error->maximum - peer["mce"].toDouble()));
+        curveGap, error->expected, std::abs(error->expected - peer["ece"].toDouble(kNotANumber)),
+        error->maximum, std::abs(error->maximum - peer["mce"].toDouble(kNotANumber)));
 }
 
 void TestCalibration::poolsAdjacentViolatorsByHand()

@@ -18,6 +18,9 @@ using namespace bootstrap_test;
 
 namespace {
 
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
+
 constexpr double kExact = 1e-12;
 
 template <typename T> std::optional<Error> errorOf(const Result<T> &result)
@@ -125,7 +128,7 @@ void TestDecisionCurve::agreesWithNumpyOnTheSameResamples()
     const double prevalence = static_cast<double>(std::ranges::count(cohort.labels, 1)) / n;
     for (std::size_t t = 0; t < thresholds.size(); ++t) {
         const auto &nb = result->points[t];
-        COMPARE_NEAR(nb.model, point[static_cast<qsizetype>(t)].toDouble(), kExact);
+        COMPARE_NEAR(nb.model, point[static_cast<qsizetype>(t)].toDouble(kNotANumber), kExact);
         COMPARE_NEAR(
             nb.treatAll, prevalence - (1 - prevalence) * thresholds[t] / (1 - thresholds[t]), kExact);
         const MetricInterval &interval = result->model[t];
@@ -134,10 +137,11 @@ void TestDecisionCurve::agreesWithNumpyOnTheSameResamples()
         const QJsonArray replicates = peerT.value("replicates").toArray();
         QCOMPARE(static_cast<qsizetype>(interval.replicates.size()), replicates.size());
         for (qsizetype r = 0; r < replicates.size(); ++r)
-            COMPARE_NEAR(interval.replicates[static_cast<std::size_t>(r)], replicates[r].toDouble(), kExact);
+            COMPARE_NEAR(interval.replicates[static_cast<std::size_t>(r)],
+                replicates[r].toDouble(kNotANumber), kExact);
         const QJsonArray ci = peerT.value("ci").toArray();
-        COMPARE_NEAR(interval.ci95.lower, ci[0].toDouble(), kExact);
-        COMPARE_NEAR(interval.ci95.upper, ci[1].toDouble(), kExact);
+        COMPARE_NEAR(interval.ci95.lower, ci[0].toDouble(kNotANumber), kExact);
+        COMPARE_NEAR(interval.ci95.upper, ci[1].toDouble(kNotANumber), kExact);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <limits>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@
 using namespace mosaic;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 struct Cohort
 {
@@ -150,12 +154,13 @@ void TestModelTraining::reportFollowsFromItsParts()
     const QJsonObject details = detailsOf(*bundle);
     const QJsonObject metrics = details["metrics"].toObject();
     QVERIFY(metrics["brier"].toObject()["estimate"].isDouble());
-    QCOMPARE(metrics["brier"].toObject()["estimate"].toDouble(), *brier);
+    QCOMPARE(metrics["brier"].toObject()["estimate"].toDouble(kNotANumber), *brier);
     QCOMPARE(bundle->validation->metrics.brier, *brier);
     QCOMPARE(bundle->validation->metrics.auroc.auroc, auroc->auroc);
     // Folds calibrated by different maps need not keep the ranking across folds, but the raw figure
     // is reported beside it.
-    QCOMPARE(details["metrics_before_calibration"].toObject()["auroc"].toObject()["estimate"].toDouble(),
+    QCOMPARE(details["metrics_before_calibration"].toObject()["auroc"].toObject()["estimate"].toDouble(
+                 kNotANumber),
         rawAuroc->auroc);
     QCOMPARE(metrics["cases"].toInt(), 299);
     QCOMPARE(metrics["positives"].toInt(), 96);
@@ -192,13 +197,13 @@ void TestModelTraining::reportFollowsFromItsParts()
         QVERIFY(cohort.schema.indexOf(pair["second"].toString().toStdString()).has_value());
         QVERIFY(pair["patients_listing_it"].toInt() >= 1 && pair["patients_listing_it"].toInt() <= 299);
         if (i > 0)
-            QVERIFY(pairs[i - 1].toObject()["sum_absolute_value"].toDouble()
-                >= pair["sum_absolute_value"].toDouble());
+            QVERIFY(pairs[i - 1].toObject()["sum_absolute_value"].toDouble(kNotANumber)
+                >= pair["sum_absolute_value"].toDouble(kNotANumber));
     }
     const QJsonArray modalities = details["importance"].toObject()["modalities"].toArray();
     QCOMPARE(modalities.size(), 2);
     for (const auto &modality : modalities)
-        QVERIFY(modality.toObject()["mean_absolute_shap"].toDouble() > 0.0);
+        QVERIFY(modality.toObject()["mean_absolute_shap"].toDouble(kNotANumber) > 0.0);
 }
 
 void TestModelTraining::signedBundleKeepsCalibrationAndAbstention()

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <sstream>
@@ -34,6 +35,9 @@ using namespace mosaic;
 using namespace mosaic::synthetic;
 
 namespace {
+
+// A value absent from a peer's or the CLI's JSON reads as NaN, which fails every comparison, not as 0.
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 const char *kPeerScript = MOSAIC_SOURCE_DIR "/tests/core/synthetic/synthetic_peer.py";
 constexpr std::uint64_t kSeed = 20261130;
@@ -239,9 +243,10 @@ private slots:
         QCOMPARE(grid.originMm[0], kOriginX);
         QCOMPARE(grid.originMm[2], kOriginZ);
 
-        const double radius = truth["radius_mm"].toDouble();
+        const double radius = truth["radius_mm"].toDouble(kNotANumber);
         const QJsonArray centre = truth["centre_mm"].toArray();
-        const double cx = centre[0].toDouble(), cy = centre[1].toDouble(), cz = centre[2].toDouble();
+        const double cx = centre[0].toDouble(kNotANumber), cy = centre[1].toDouble(kNotANumber),
+                     cz = centre[2].toDouble(kNotANumber);
         const double shrink = std::cos(std::numbers::pi / 64.0);
         std::size_t lower = 0, upper = 0;
         for (std::size_t k = 0; k < 12; ++k) {
@@ -267,7 +272,7 @@ private slots:
         const double h = 0.5 * std::sqrt(kPixel * kPixel * 2 + kSlice * kSlice);
         const double volume = static_cast<double>(count) * voxelVolume;
         const double sphere = 4.0 / 3.0 * std::numbers::pi * std::pow(radius, 3);
-        QVERIFY(std::abs(truth["volume_mm3"].toDouble() - sphere) < 1e-9 * sphere);
+        QVERIFY(std::abs(truth["volume_mm3"].toDouble(kNotANumber) - sphere) < 1e-9 * sphere);
         QVERIFY(volume <= 4.0 / 3.0 * std::numbers::pi * std::pow(radius + 1e-4 + h, 3));
         QVERIFY(volume >= 4.0 / 3.0 * std::numbers::pi * std::pow(radius * shrink - 1e-4 - h, 3));
 
@@ -277,7 +282,7 @@ private slots:
         for (std::size_t v = 0; v < loaded->mask.voxels.size(); ++v)
             (loaded->mask.voxels[v] ? inside : outside) += loaded->image.voxels[v];
         const double outsideCount = static_cast<double>(loaded->mask.voxels.size() - count);
-        const double lesionMean = truth["lesion_mean_hu"].toDouble();
+        const double lesionMean = truth["lesion_mean_hu"].toDouble(kNotANumber);
         QVERIFY(
             std::abs(inside / static_cast<double>(count) - lesionMean) < 5.0 * 10.0 / std::sqrt(count) + 0.5);
         QVERIFY(std::abs(outside / outsideCount - 20.0) < 5.0 * 10.0 / std::sqrt(outsideCount) + 0.5);
@@ -297,7 +302,7 @@ private slots:
             auto loaded = loadRoiImage(folder / "ct", folder / "rtstruct.dcm", "GTV");
             QVERIFY(loaded);
             ratios.push_back(static_cast<double>(loaded->mask.count()) * kPixel * kPixel * kSlice
-                / truth["volume_mm3"].toDouble());
+                / truth["volume_mm3"].toDouble(kNotANumber));
         }
         double mean = 0.0;
         for (double ratio : ratios)
@@ -351,17 +356,18 @@ private slots:
         QCOMPARE(peer["pixel_spacing"].toArray(), (QJsonArray { 1.5, 1.5 }));
         const QJsonArray z = peer["slice_z"].toArray();
         for (int k = 0; k < 12; ++k)
-            QCOMPARE(z[k].toDouble(), kOriginZ + kSlice * k);
+            QCOMPARE(z[k].toDouble(kNotANumber), kOriginZ + kSlice * k);
 
         auto loaded = loadRoiImage(folder / "ct", folder / "rtstruct.dcm", "GTV");
         QVERIFY(loaded);
         const QJsonArray hu = peer["hu"].toArray();
         QCOMPARE(static_cast<std::size_t>(hu.size()), loaded->image.voxels.size());
         for (qsizetype v = 0; v < hu.size(); ++v)
-            if (hu[v].toDouble() != static_cast<double>(loaded->image.voxels[static_cast<std::size_t>(v)]))
+            if (hu[v].toDouble(kNotANumber)
+                != static_cast<double>(loaded->image.voxels[static_cast<std::size_t>(v)]))
                 QFAIL(qPrintable(QString("voxel %1: pydicom %2, Mosaic %3")
                                      .arg(v)
-                                     .arg(hu[v].toDouble())
+                                     .arg(hu[v].toDouble(kNotANumber))
                                      .arg(loaded->image.voxels[static_cast<std::size_t>(v)])));
     }
 
@@ -456,17 +462,17 @@ private slots:
                 QVERIFY(python["subject_is_patient"].toBool());
                 QCOMPARE(byCode.at(code).unit, std::string(unitAndTruth.first));
                 QCOMPARE(python["unit"].toString(), QString(unitAndTruth.first));
-                QCOMPARE(byCode.at(code).value, python["value"].toDouble());
-                QCOMPARE(byCode.at(code).value, truth[unitAndTruth.second].toDouble());
+                QCOMPARE(byCode.at(code).value, python["value"].toDouble(kNotANumber));
+                QCOMPARE(byCode.at(code).value, truth[unitAndTruth.second].toDouble(kNotANumber));
             }
             // Conditions follow the documented thresholds: HbA1c >= 6.5 %, systolic >= 140 mm[Hg].
             QStringList conditions;
             for (const QJsonValue &value : peer["conditions"].toArray())
                 conditions << value.toString();
             QCOMPARE(conditions.contains("http://snomed.info/sct|44054006"),
-                truth["hba1c_percent"].toDouble() >= 6.5);
+                truth["hba1c_percent"].toDouble(kNotANumber) >= 6.5);
             QCOMPARE(conditions.contains("http://snomed.info/sct|38341003"),
-                truth["systolic_bp_mm_hg"].toDouble() >= 140);
+                truth["systolic_bp_mm_hg"].toDouble(kNotANumber) >= 140);
             QCOMPARE(record.conditions.size(), static_cast<std::size_t>(conditions.size()));
         }
     }
@@ -504,9 +510,9 @@ private slots:
                 = records::deriveRecordFeatures(records->patients.front(), *recordSpec, *index, *units);
             QVERIFY(derived.warnings.empty());
             QCOMPARE(derived.values.values().size(), std::size_t { 4 });
-            QCOMPARE(derived.values.values()[0], truth["creatinine_mg_dl"].toDouble());
-            QCOMPARE(derived.values.values()[1], truth["hba1c_percent"].toDouble());
-            QCOMPARE(derived.values.values()[2], truth["systolic_bp_mm_hg"].toDouble());
+            QCOMPARE(derived.values.values()[0], truth["creatinine_mg_dl"].toDouble(kNotANumber));
+            QCOMPARE(derived.values.values()[1], truth["hba1c_percent"].toDouble(kNotANumber));
+            QCOMPARE(derived.values.values()[2], truth["systolic_bp_mm_hg"].toDouble(kNotANumber));
             QCOMPARE(derived.values.values()[3], static_cast<double>(truth["age"].toInt()));
 
             if (!truth["has_genotypes"].toBool())
@@ -528,20 +534,22 @@ private slots:
     void groundTruthLogitFollowsFromTheFiles()
     {
         const QJsonObject model = m_truth["model"].toObject();
-        QCOMPARE(model["intercept"].toDouble(), -2.0);
+        QCOMPARE(model["intercept"].toDouble(kNotANumber), -2.0);
         for (const auto &[id, truth] : m_patients) {
             auto records = records::readFhirFile(m_cohort / "patients" / id / "record.json");
             QVERIFY(records);
             std::map<std::string, double> labs;
             for (const records::Observation &observation : records->patients.front().observations)
                 labs[observation.code.codings.at(0).code] = observation.quantity->value;
-            const double logit = -2.0 + 1.2 * truth["z_size"].toDouble()
+            const double logit = -2.0 + 1.2 * truth["z_size"].toDouble(kNotANumber)
                 + 0.9 * truth["dosages"].toObject()["rs429358_C"].toInt()
                 + 0.8 * (labs.at("2160-0") - 0.9) / 0.2 + 0.6 * (labs.at("4548-4") - 5.8) / 0.7;
-            QVERIFY(std::abs(logit - truth["logit"].toDouble()) < 1e-12);
-            QVERIFY(std::abs(1.0 / (1.0 + std::exp(-logit)) - truth["probability"].toDouble()) < 1e-12);
-            QVERIFY(
-                std::abs(truth["radius_mm"].toDouble() - (8.0 + 1.5 * truth["z_size"].toDouble())) < 1e-12);
+            QVERIFY(std::abs(logit - truth["logit"].toDouble(kNotANumber)) < 1e-12);
+            QVERIFY(std::abs(1.0 / (1.0 + std::exp(-logit)) - truth["probability"].toDouble(kNotANumber))
+                < 1e-12);
+            QVERIFY(std::abs(truth["radius_mm"].toDouble(kNotANumber)
+                        - (8.0 + 1.5 * truth["z_size"].toDouble(kNotANumber)))
+                < 1e-12);
         }
     }
 
@@ -599,7 +607,7 @@ private slots:
         double expected = 0.0;
         double variance = 0.0;
         for (const QJsonValue &value : patients) {
-            const double p = value.toObject()["probability"].toDouble();
+            const double p = value.toObject()["probability"].toDouble(kNotANumber);
             expected += p;
             variance += p * (1.0 - p);
         }
@@ -630,8 +638,8 @@ print(json.dumps({"params": fit.params.tolist(), "bse": fit.bse.tolist()}))
         const std::vector<double> truthCoefficients { -2.0, 1.2, 0.9, 0.8, 0.6, 0, 0, 0, 0, 0, 0, 0, 0 };
         QCOMPARE(params.size(), static_cast<qsizetype>(truthCoefficients.size()));
         for (qsizetype c = 0; c < params.size(); ++c) {
-            const double estimate = params[c].toDouble();
-            const double error = errors[c].toDouble();
+            const double estimate = params[c].toDouble(kNotANumber);
+            const double error = errors[c].toDouble(kNotANumber);
             QVERIFY2(std::abs(estimate - truthCoefficients[static_cast<std::size_t>(c)]) < 4.0 * error,
                 qPrintable(QString("coefficient %1: %2 +- %3, truth %4")
                                .arg(c)
