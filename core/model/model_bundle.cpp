@@ -408,8 +408,8 @@ Result<ModelBundle> contentFromJson(
                 report.abstentionRate = v["abstention_rate"].get<double>();
             if (v.contains("details")) {
                 if (!v["details"].is_object())
-                    return fail(ErrorCode::Malformed, "the bundle's validation details are not an object",
-                        location);
+                    return fail(
+                        ErrorCode::Malformed, "the bundle's validation details are not an object", location);
                 report.details = v["details"].dump();
             }
             bundle.validation = report;

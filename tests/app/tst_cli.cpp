@@ -205,8 +205,7 @@ print('\n'.join(repr(float(p)) for p in booster.predict(matrix)))
     QCOMPARE(peer.size(), 299);
     for (int row = 0; row < 299; ++row) {
         const double ours = lines[row + 1].split(',').at(1).toDouble();
-        QVERIFY2(
-            std::abs(ours - peer[row].toDouble()) < 2e-6, qPrintable(QString("row %1").arg(row)));
+        QVERIFY2(std::abs(ours - peer[row].toDouble()) < 2e-6, qPrintable(QString("row %1").arg(row)));
     }
 }
 

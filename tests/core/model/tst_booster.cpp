@@ -301,8 +301,8 @@ print("\n".join(repr(float(p)) for p in booster.predict(xgboost.DMatrix(features
     auto ours = booster->predictProbabilities(data);
     QCOMPARE(lines.size(), static_cast<int>(ours->rows()));
     for (int row = 0; row < lines.size(); ++row)
-        QVERIFY2(std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6,
-            qPrintable(QString("row %1").arg(row)));
+        QVERIFY2(
+            std::abs(lines[row].toDouble() - (*ours)(row, 0)) < 1e-6, qPrintable(QString("row %1").arg(row)));
 }
 
 void TestBooster::labelOutOfRangeCarriesXgboostMessage()
