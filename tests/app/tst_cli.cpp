@@ -321,8 +321,11 @@ void TestCli::predictAndValidateUseTheCalibratedRiskAndTheCall()
     std::size_t abstained = 0;
     for (int row = 1; row < lines.size(); ++row) {
         const QList<QByteArray> cells = lines[row].split(',');
-        const double p = cells.at(1).toDouble();
-        const double risk = cells.at(2).toDouble();
+        bool probabilityRead = false;
+        bool riskRead = false;
+        const double p = cells.at(1).toDouble(&probabilityRead);
+        const double risk = cells.at(2).toDouble(&riskRead);
+        QVERIFY2(probabilityRead && riskRead, "probability and risk must be printed as numbers");
         // calibration.h: risk = 1 / (1 + exp(a * logit(p) + b)); both printed to 6 digits.
         const double byHand = 1.0 / (1.0 + std::exp(a * std::log(p / (1.0 - p)) + b));
         QVERIFY2(std::abs(risk - byHand) < 2e-5 * std::max(1.0, risk / 0.01),
